@@ -1,0 +1,54 @@
+# RecoveryStat developer commands. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8050
+export HOST PORT
+
+.PHONY: run serve test bench install install-test migrate seed demo-accounts clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	RECOVERYSTAT_ENV=$${RECOVERYSTAT_ENV:-development} $(BIN)/flask --app app db upgrade
+
+seed: migrate
+	RECOVERYSTAT_ENV=$${RECOVERYSTAT_ENV:-development} $(BIN)/flask --app app seed --if-empty
+
+demo-accounts: seed
+	RECOVERYSTAT_ENV=$${RECOVERYSTAT_ENV:-development} $(BIN)/flask --app app demo-accounts
+
+## Development server with seed data and demo accounts on http://$(HOST):$(PORT)
+run: demo-accounts
+	@echo "Serving RecoveryStat on http://$(HOST):$(PORT)"
+	RECOVERYSTAT_ENV=development $(BIN)/python app.py
+
+## Production server (gunicorn); needs SECRET_KEY and a migrated database; creates no accounts.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set: export a long random value first." >&2; exit 2; }
+	RECOVERYSTAT_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py app:server
+
+## Whole test suite; PostgreSQL and browser tests run when TEST_DATABASE_URL is set and Chromium is installed.
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
+bench: install-test
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

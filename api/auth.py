@@ -1,0 +1,69 @@
+"""Sign-in and sign-out: the login form posts here; passwords are checked against their hashes."""
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, redirect, request
+from flask_login import current_user, login_user, logout_user
+
+from extensions import db_session, limiter, login_manager
+from models.accounts import authenticate, normalize_email, record_logout
+from models.org import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the signed-in user for Flask-Login; deactivated users are signed out."""
+    with db_session() as session:
+        user = session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is not None:
+            _ = user.department  # load before the session closes
+        return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in, never another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _too_many_attempts(_limit) -> object:
+    return redirect("/login?" + urlencode({"error": "limited"}))
+
+
+@bp.post("/login")
+@limiter.limit("10 per minute", on_breach=_too_many_attempts)
+def login():
+    """Check the posted email and password; on success go on to `next`, else back to the form with a message."""
+    email = normalize_email(request.form.get("email", ""))
+    password = request.form.get("password", "")
+    target = safe_next(request.form.get("next"))
+    with db_session() as session:
+        user = authenticate(session, email, password)
+        if user is not None:
+            _ = user.department
+    if user is None:
+        query = {"error": "invalid", "email": email}
+        if target != "/":
+            query["next"] = target
+        return redirect("/login?" + urlencode(query))
+    login_user(user)
+    return redirect(target)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Sign out and return to the sign-in page with a confirmation."""
+    if current_user.is_authenticated:
+        with db_session() as session:
+            user = session.get(User, current_user.id)
+            if user is not None:
+                record_logout(session, user)
+        logout_user()
+    return redirect("/login?error=signed-out")

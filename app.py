@@ -1,0 +1,278 @@
+"""RecoveryStat: wires the Flask server, the Dash pages and callbacks, the API routes and the CLI. Owns nothing."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import dash
+from flask import Flask
+from flask_login import current_user
+from flask_talisman import Talisman
+
+import api
+import callbacks
+from extensions import EXTENSION_KEY, Database, cache, db_session, limiter, login_manager
+from layouts._components import shell
+from models.org import ROLE_LABELS, ROLES
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+SEED_FOLDER = ROOT / "data" / "seed"
+MIGRATIONS = ROOT / "migrations"
+DEMO_ACCOUNTS_FILE = INSTANCE / "demo-accounts.txt"
+# The demo accounts `make run` creates: one per role, editors in two departments (a City-Parish one and a state one).
+DEMO_ACCOUNTS = (
+    ("admin@example.org", "Performance Team (demo)", "admin", None),
+    ("mayor@example.org", "Mayor's Office (demo)", "viewer", None),
+    ("ocd.editor@example.org", "Community Development editor (demo)", "editor", "ocd"),
+    ("state.editor@example.org", "State disaster recovery editor (demo)", "editor", "la-ocd-dru"),
+)
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings from the environment (12-factor), then `overrides`; refuses to run in production without a secret."""
+    overrides = dict(overrides or {})
+    environment = overrides.get("ENV") or os.environ.get("RECOVERYSTAT_ENV", "development")
+    database_url = overrides.get("DATABASE_URL") or os.environ.get("DATABASE_URL") \
+        or f"sqlite:///{INSTANCE / 'recoverystat.db'}"
+    redis_url = overrides.get("REDIS_URL", os.environ.get("REDIS_URL"))
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if environment != "development" and not overrides.get("TESTING"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it to a long random string in the environment, e.g. "
+                "export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        secret = _development_secret()
+    settings: dict[str, Any] = {
+        "ENV": environment,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": 600,
+        # Workers sharing one Redis must share keys; different databases must not.
+        "CACHE_KEY_PREFIX": "recoverystat:" + hashlib.sha1(database_url.encode()).hexdigest()[:10] + ":",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
+    }
+    settings.update(overrides)
+    return settings
+
+
+def _development_secret() -> str:
+    """A random secret kept under instance/ so development sign-ins survive restarts."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def content_security_policy(app: dash.Dash) -> dict[str, Any]:
+    """A strict CSP: scripts only from this server plus the hashes of Dash's own inline scripts."""
+    return {
+        "default-src": "'self'",
+        "script-src": ["'self'", *app.csp_hashes()],
+        # Dash components inject <style> elements at run time.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+    }
+
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def serve_shell():
+    """The page frame for the person asking: navigation shows only what their role may use."""
+    if current_user and current_user.is_authenticated:
+        return shell(dash.page_container, role=current_user.role, display_name=current_user.display_name,
+                     role_label=ROLE_LABELS.get(current_user.role))
+    return shell(dash.page_container, role=None, display_name=None, role_label=None)
+
+
+def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
+    """Build the Dash app and its Flask server from settings (environment plus `config` overrides)."""
+    settings = load_settings(config)
+    server = Flask(__name__, instance_path=str(INSTANCE))
+    server.config.update(settings)
+    server.extensions[EXTENSION_KEY] = Database.from_url(settings["DATABASE_URL"])
+
+    cache.init_app(server)
+    limiter.init_app(server)
+    login_manager.init_app(server)
+    login_manager.login_view = None  # pages are guarded by callbacks.guard; no implicit redirects here
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(ROOT / "layouts"),
+        assets_folder=str(ROOT / "assets"),
+        title="RecoveryStat",
+        update_title=None,
+        serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = INDEX_STRING
+    app.layout = serve_shell
+    callbacks.register_all(app)
+    api.register(server)
+    # Dash finishes its setup (pages router, inline scripts) on the first request; do it now so the CSP below
+    # can list the hash of every inline script.
+    with server.test_request_context("/"):
+        server.preprocess_request()
+    Talisman(
+        server,
+        force_https=settings["FORCE_HTTPS"],
+        session_cookie_secure=settings["SESSION_COOKIE_SECURE"],
+        content_security_policy=content_security_policy(app),
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+    _register_cli(server)
+    return app
+
+
+def _register_cli(server: Flask) -> None:
+    """Operations commands: db upgrade, seed, create-user, demo-accounts."""
+
+    @server.cli.group("db")
+    def db_group():
+        """Database schema migrations (Alembic)."""
+
+    @db_group.command("upgrade")
+    @click.option("--revision", default="head", show_default=True)
+    def db_upgrade(revision: str):
+        """Apply migrations up to REVISION."""
+        from alembic import command
+
+        command.upgrade(alembic_config(server.config["DATABASE_URL"]), revision)
+        click.echo(f"Database is at revision {revision}.")
+
+    @server.cli.command("seed")
+    @click.option("--folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SEED_FOLDER)
+    @click.option("--if-empty", is_flag=True, help="Load only when the database has no goals yet.")
+    def seed(folder: Path, if_empty: bool):
+        """Load the illustrative seed data set (idempotent; nothing is written if any row is malformed)."""
+        from sqlalchemy import func, select
+
+        from models.catalog import Goal
+        from models.seed import SeedError, load_seed
+
+        with server.app_context():
+            try:
+                with db_session() as session:
+                    if if_empty and session.scalar(select(func.count()).select_from(Goal)):
+                        click.echo("Seed data already loaded; nothing to do.")
+                        return
+                    report = load_seed(session, folder)
+            except SeedError as error:
+                click.echo(f"Seed data not loaded, nothing was written: {error}", err=True)
+                sys.exit(1)
+        click.echo(report.summary())
+
+    @server.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--department", "department_slug", default=None, help="Department slug (required for editors).")
+    @click.option("--name", "display_name", default=None, help="Display name (defaults to the email's local part).")
+    def create_user_command(email: str, role: str, department_slug: str | None, display_name: str | None):
+        """Create an account; the password is read from a prompt, or from standard input when piped."""
+        from models.accounts import create_user
+        from models.errors import ValidationError
+
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+        with server.app_context():
+            try:
+                with db_session() as session:
+                    create_user(session, email=email, password=password, role=role,
+                                department_slug=department_slug, display_name=display_name, actor="cli")
+            except ValidationError as error:
+                click.echo(f"Error: {error.message} Nothing was written.", err=True)
+                sys.exit(2)
+        click.echo(f"Created {role} {email.strip().lower()}.")
+
+    @server.cli.command("demo-accounts")
+    def demo_accounts():
+        """Create one demo account per role if missing; print their passwords once and save them under instance/."""
+        from sqlalchemy import select
+
+        from models.accounts import create_user, generate_password
+        from models.org import User
+
+        created = []
+        with server.app_context(), db_session() as session:
+            existing = set(session.scalars(select(User.email)))
+            for email, name, role, department in DEMO_ACCOUNTS:
+                if email in existing:
+                    continue
+                password = generate_password()
+                create_user(session, email=email, password=password, role=role, department_slug=department,
+                            display_name=name, actor="demo-accounts")
+                created.append((email, role, department, password))
+        if not created:
+            click.echo(f"Demo accounts exist; their passwords are in {DEMO_ACCOUNTS_FILE.relative_to(ROOT)}.")
+            return
+        INSTANCE.mkdir(exist_ok=True)
+        lines = [f"{email}\t{role}{' (' + dept + ')' if dept else ''}\t{password}" for email, role, dept, password in created]
+        with DEMO_ACCOUNTS_FILE.open("a") as handle:
+            handle.write("\n".join(lines) + "\n")
+        DEMO_ACCOUNTS_FILE.chmod(0o600)
+        click.echo("Demo accounts created (shown once; also saved in instance/demo-accounts.txt):")
+        for line in lines:
+            click.echo("  " + line)
+
+
+def alembic_config(database_url: str):
+    """An Alembic configuration for this project's migrations and the given database."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),
+            debug=os.environ.get("DASH_DEBUG", "0") == "1")

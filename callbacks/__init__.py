@@ -1,0 +1,12 @@
+"""Dash callbacks: thin functions that read inputs, call models/, and return outputs; one register(app) a module."""
+from __future__ import annotations
+
+import dash
+
+
+def register_all(app: dash.Dash) -> None:
+    """Register every callback module and the server-side guard on `app`."""
+    from callbacks import guard, public
+
+    guard.register(app)
+    public.register(app)

@@ -1,0 +1,89 @@
+"""Flask extensions and the web-side glue every entry point shares: database sessions, cache, login, limiter.
+
+Created unbound here and bound to one Flask server by `app.create_app`, so callbacks and the API import them
+without importing the app.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.audit import current_data_version
+from models.base import make_engine, make_session_factory
+from models.queries import Overview, overview
+from models.services import Actor
+
+cache = Cache()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+EXTENSION_KEY = "recoverystat.db"
+
+
+@dataclass
+class Database:
+    """The engine and session factory of one app."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """Create the engine and session factory for a database URL."""
+        engine = make_engine(url)
+        return cls(engine=engine, sessions=make_session_factory(engine))
+
+
+def database() -> Database:
+    """The database of the current Flask app."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    """A session of the current app that commits on success and rolls back on error."""
+    session = database().sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def current_actor() -> Actor | None:
+    """The signed-in person as the write services see them, or None when anonymous."""
+    if not current_user or not current_user.is_authenticated:
+        return None
+    return Actor(id=current_user.id, email=current_user.email, role=current_user.role,
+                 department_id=current_user.department_id)
+
+
+def current_role() -> str | None:
+    """The signed-in person's role, or None when anonymous."""
+    return current_user.role if current_user and current_user.is_authenticated else None
+
+
+def cached_overview(*, public: bool, as_of: date | None = None, today: date | None = None) -> Overview:
+    """The overview for an audience, cached under the data version so a committed write is seen at once."""
+    today = today or date.today()
+    with db_session() as session:
+        version = current_data_version(session)
+        key = f"overview:v{version}:{'public' if public else 'internal'}:{as_of}:{today}"
+        result = cache.get(key)
+        if result is None:
+            result = overview(session, as_of=as_of, today=today, published_only=public, approved_only=public)
+            cache.set(key, result)
+        return result

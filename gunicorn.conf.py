@@ -1,0 +1,23 @@
+"""gunicorn settings for `make serve`: threaded workers, app preloaded once, a fresh database pool per worker."""
+import os
+import sys
+
+if not os.environ.get("SECRET_KEY"):
+    sys.exit("SECRET_KEY is not set: export a long random value before starting the server.")
+os.environ.setdefault("RECOVERYSTAT_ENV", "production")
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+preload_app = True
+timeout = 60
+accesslog = "-"
+
+
+def post_fork(server, worker):
+    """Give each worker its own connections: pooled connections must not cross a fork."""
+    from extensions import EXTENSION_KEY
+    import app as application
+
+    application.server.extensions[EXTENSION_KEY].engine.dispose(close=False)

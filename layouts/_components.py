@@ -1,0 +1,216 @@
+"""Pure building blocks shared by pages: status badges, measure cards, goal sections, the page shell."""
+from __future__ import annotations
+
+from datetime import date
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+from models.progress import FRESHNESS_LABELS, STATUS_LABELS, format_value
+from models.queries import STATUS_ORDER, GoalStatus, MeasureStatus, Overview
+
+# Status is always text plus an icon, never colour alone; the icon is decorative (aria-hidden).
+STATUS_STYLE = {
+    "achieved": ("★", "text-bg-primary"),
+    "on_track": ("✓", "text-bg-success"),
+    "at_risk": ("!", "text-bg-warning"),
+    "off_track": ("✕", "text-bg-danger"),
+    "no_data": ("–", "text-bg-secondary"),
+}
+FRESHNESS_STYLE = {"current": "text-bg-light border", "due": "text-bg-light border", "overdue": "text-bg-dark"}
+
+
+def month_label(period: date | None) -> str:
+    """"October 2026" for a period, "no data" for None."""
+    return period.strftime("%B %Y") if period else "no data"
+
+
+def status_badge(status: str) -> html.Span:
+    """A badge with icon and text for a status."""
+    icon, classes = STATUS_STYLE[status]
+    return html.Span(
+        [html.Span(icon, className="me-1", **{"aria-hidden": "true"}), STATUS_LABELS[status]],
+        className=f"badge rounded-pill {classes} status-badge",
+    )
+
+
+def freshness_badge(freshness: str) -> html.Span | None:
+    """A badge for due/overdue figures; nothing when the figure is up to date."""
+    if freshness == "current":
+        return None
+    return html.Span(f"Figure {FRESHNESS_LABELS[freshness].lower()}", className=f"badge {FRESHNESS_STYLE[freshness]} ms-2")
+
+
+def progress_bar(measure: MeasureStatus) -> html.Div | None:
+    """An accessible progress bar toward the target (None when progress is undefined)."""
+    if measure.progress is None:
+        return None
+    percent = round(measure.progress * 100)
+    return html.Div(
+        html.Div(className="progress-bar", style={"width": f"{percent}%"}),
+        className="progress mt-2",
+        role="progressbar",
+        **{"aria-label": f"Progress toward the target of {measure.name}", "aria-valuenow": str(percent),
+           "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuetext": f"{percent}% of the way to the target"},
+    )
+
+
+def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Article:
+    """One measure: name, status with reason, latest value, target, progress, source and last update."""
+    value = (format_value(measure.latest_value, measure.unit, measure.decimals)
+             if measure.latest_value is not None else "No value yet")
+    target = format_value(measure.target_value, measure.unit, measure.decimals)
+    flags = []
+    if internal and not measure.published:
+        flags.append(html.Span("Not published", className="badge text-bg-light border ms-2"))
+    if internal and measure.latest_state == "submitted":
+        flags.append(html.Span("Awaiting approval", className="badge text-bg-light border ms-2"))
+    return html.Article(
+        [
+            html.H3(measure.name, className="h6 mb-1"),
+            html.Div([status_badge(measure.status), freshness_badge(measure.freshness), *flags], className="mb-2"),
+            html.P(measure.reason, className="mb-2"),
+            html.Dl(
+                [
+                    html.Dt("Latest", className="col-5 col-sm-4 fw-normal text-body-secondary"),
+                    html.Dd([value, html.Span(f" ({month_label(measure.latest_period)})")], className="col-7 col-sm-8 mb-1"),
+                    html.Dt("Target", className="col-5 col-sm-4 fw-normal text-body-secondary"),
+                    html.Dd(f"{target} by {month_label(measure.target_period)}", className="col-7 col-sm-8 mb-1"),
+                ],
+                className="row small mb-0",
+            ),
+            progress_bar(measure),
+            html.P(measure.forecast, className="small text-body-secondary mt-2 mb-1") if measure.forecast else None,
+            html.Details(
+                [
+                    html.Summary("How this is counted and where it comes from"),
+                    html.P(measure.definition, className="mb-1"),
+                    html.P(f"Reported by {measure.department_name}. Data source: {measure.data_source}.", className="mb-1"),
+                    html.P(f"Baseline and target: {measure.citation}.", className="mb-0"),
+                ],
+                className="small mt-2",
+            ),
+        ],
+        className="measure-card border rounded p-3 h-100 bg-body",
+        id=f"measure-{measure.slug}",
+    )
+
+
+def status_summary(counts: dict[str, int], as_of: date) -> html.Div:
+    """A row of status counts for a month."""
+    items = [
+        html.Li([status_badge(status), html.Span(f" {counts.get(status, 0)}", className="fw-semibold")],
+                className="list-inline-item me-3")
+        for status in STATUS_ORDER
+    ]
+    return html.Div(
+        [html.P(f"Status of measures as of {month_label(as_of)}:", className="mb-1"),
+         html.Ul(items, className="list-inline mb-0")],
+        className="mb-3",
+    )
+
+
+def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
+    """A goal with its plain-language summary and a card per measure."""
+    heading_id = f"goal-{goal.slug}"
+    flag = [html.Span("Not published", className="badge text-bg-light border ms-2 align-middle")] \
+        if internal and not goal.published else []
+    return html.Section(
+        [
+            html.H2([goal.title, *flag], id=heading_id, className="h4 mt-4"),
+            html.P(goal.summary, className="lead fs-6"),
+            html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
+            dbc.Row([dbc.Col(measure_card(m, internal=internal), md=6, xl=4, className="mb-3") for m in goal.measures]),
+        ],
+        **{"aria-labelledby": heading_id},
+    )
+
+
+def overview_sections(data: Overview, *, internal: bool = False) -> list:
+    """Status summary plus every goal section, or a clear message when nothing is published."""
+    if not data.goals:
+        return [dbc.Alert("No goals are published yet. Check back after the next monthly update.", color="info")]
+    return [status_summary(data.status_counts, data.as_of), *[goal_section(g, internal=internal) for g in data.goals]]
+
+
+def month_options(today: date, count: int = 36) -> list[dict[str, str]]:
+    """Dropdown options for the last `count` complete months, newest first (value ISO date)."""
+    from models.progress import add_months, last_complete_month
+
+    latest = last_complete_month(today)
+    months = [add_months(latest, -i) for i in range(count)]
+    return [{"label": month_label(m), "value": m.isoformat()} for m in months]
+
+
+def month_picker(component_id: str, today: date, label: str = "Show progress as of") -> html.Div:
+    """A labelled month dropdown defaulting to the last complete month."""
+    options = month_options(today)
+    return html.Div(
+        [
+            html.Label(label, htmlFor=component_id, className="form-label mb-1"),
+            dcc.Dropdown(id=component_id, options=options, value=options[0]["value"], clearable=False,
+                         searchable=False, style={"minWidth": "14rem"}),
+        ],
+        className="mb-3",
+    )
+
+
+def nav_links(role: str | None) -> list[tuple[str, str]]:
+    """(label, href) of the pages a role may use, in header order."""
+    links = [("Progress", "/")]
+    if role in ("viewer", "editor", "admin"):
+        links.append(("Dashboard", "/dashboard"))
+    if role in ("editor", "admin"):
+        links.append(("Enter figures", "/entry"))
+    if role == "admin":
+        links.append(("Approvals", "/review"))
+    return links
+
+
+def shell(page_container, *, role: str | None, display_name: str | None, role_label: str | None) -> html.Div:
+    """The page frame: skip link, header with navigation for the role, main landmark, footer."""
+    nav_items = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in nav_links(role)]
+    if role is None:
+        account = html.A("Sign in", href="/login", className="btn btn-outline-light btn-sm", id="nav-sign-in")
+    else:
+        account = html.Form(
+            [
+                html.Span([display_name, html.Span(f" · {role_label}", className="d-none d-md-inline")],
+                          className="text-light small me-2"),
+                html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm", id="nav-sign-out"),
+            ],
+            action="/logout", method="POST", className="d-flex align-items-center mb-0",
+        )
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main", className="visually-hidden-focusable skip-link"),
+            html.Header(
+                html.Nav(
+                    dbc.Container(
+                        [
+                            html.A("RecoveryStat", href="/", className="navbar-brand"),
+                            dbc.Nav(nav_items, navbar=True, className="me-auto flex-row gap-2", id=ids.NAV),
+                            account,
+                        ],
+                        fluid="lg",
+                        className="flex-wrap",
+                    ),
+                    className="navbar navbar-expand navbar-dark bg-dark mb-3",
+                    **{"aria-label": "Main"},
+                ),
+            ),
+            html.Main(dbc.Container(page_container, fluid="lg"), id="main", tabIndex="-1"),
+            html.Footer(
+                dbc.Container(
+                    html.P(
+                        ["RecoveryStat — East Baton Rouge City-Parish flood recovery goals, tracked monthly and "
+                         "shared openly. Figures in this data set are illustrative unless a source is named."],
+                        className="small text-body-secondary mb-0",
+                    ),
+                    fluid="lg",
+                ),
+                className="border-top py-3 mt-4",
+            ),
+        ]
+    )

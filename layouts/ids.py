@@ -1,0 +1,37 @@
+"""Component ids in one place. The prefix names the audience the server-side guard allows:
+`pub-` anyone, `exec-` signed-in staff, `entry-` editors and admins, `admin-` the performance team."""
+
+# Shell (header, navigation) — public: it only shows what the signed-in person may use.
+NAV = "pub-nav"
+URL = "pub-url"
+
+# Public progress page
+PUB_MONTH = "pub-month"
+PUB_OVERVIEW = "pub-overview"
+PUB_SUMMARY = "pub-summary"
+
+# Internal dashboard
+EXEC_MONTH = "exec-month"
+EXEC_GOAL = "exec-goal"
+EXEC_STATUS = "exec-status"
+EXEC_TABLE = "exec-table"
+EXEC_SUMMARY = "exec-summary"
+
+# Monthly entry
+ENTRY_MEASURE = "entry-measure"
+ENTRY_PERIOD = "entry-period"
+ENTRY_VALUE = "entry-value"
+ENTRY_NOTE = "entry-note"
+ENTRY_REASON = "entry-reason"
+ENTRY_CURRENT = "entry-current"
+ENTRY_VERSION = "entry-version"
+ENTRY_SAVE = "entry-save"
+ENTRY_FEEDBACK = "entry-feedback"
+ENTRY_REASON_GROUP = "entry-reason-group"
+
+# Approval queue
+ADMIN_QUEUE = "admin-queue"
+ADMIN_FEEDBACK = "admin-feedback"
+ADMIN_REFRESH = "admin-refresh"
+ADMIN_ACTION = "admin-action"  # pattern-matching type: {"type": ADMIN_ACTION, "id": ..., "op": ...}
+ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type

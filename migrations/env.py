@@ -1,0 +1,47 @@
+"""Alembic environment: migrates the database named by the `sqlalchemy.url` option or DATABASE_URL."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from alembic import context
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models import audit, catalog, measurements, org  # noqa: E402,F401  (register every table)
+from models.base import Base, make_engine  # noqa: E402
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout without a database connection."""
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a live connection (batch mode so ALTERs work on SQLite too)."""
+    connectable = config.attributes.get("connection") or make_engine(url)
+    if hasattr(connectable, "connect"):
+        with connectable.connect() as connection:
+            _run(connection)
+    else:
+        _run(connectable)
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""Domain and storage of RecoveryStat: entities, status engine, read path and write services."""

@@ -1,0 +1,80 @@
+"""Accountability: the audit trail of every action and the data version that keys every cache."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models import history_guard
+from models.base import Base, utcnow
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when, with the record before and after."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.current_timestamp(), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(String(254))  # email or "system"/"anonymous", kept even if a user goes
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DataVersion(Base):
+    """A single counter that every committed write bumps, so caches keyed by it are never stale."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: object = None,
+    user_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session's current transaction."""
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        user_id=user_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def bump_data_version(session: Session) -> None:
+    """Increase the data version inside the caller's transaction (creating the row on first use)."""
+    result = session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
+    if result.rowcount == 0:
+        session.add(DataVersion(id=1, version=2))
+        session.flush()
+
+
+def current_data_version(session: Session) -> int:
+    """The committed data version (1 before any write)."""
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 1
+
+
+history_guard.install(AuditEvent.__table__)

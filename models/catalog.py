@@ -1,0 +1,133 @@
+"""What the city tracks: goals, their measures, interim milestones and event annotations."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Double,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    column,
+    extract,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.org import Department, _in
+
+UNITS = ("count", "percent", "usd", "days", "households")
+DIRECTIONS = ("increase", "decrease")
+TRAJECTORIES = ("linear", "milestones", "constant")
+
+
+def first_of_month_check(column_name: str) -> CheckConstraint:
+    """A CHECK that a date column holds the first day of a month, compiled per dialect."""
+    return CheckConstraint(extract("day", column(column_name)) == 1, name=f"{column_name}_first_of_month")
+
+
+class Goal(Base):
+    """A priority recovery goal, such as bringing flooded families home."""
+
+    __tablename__ = "goal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    owner_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    display_order: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    owner_department: Mapped[Department] = relationship()
+    measures: Mapped[list[Measure]] = relationship(back_populates="goal", order_by="Measure.display_order")
+
+    def __repr__(self) -> str:
+        return f"<Goal {self.slug}>"
+
+
+class Measure(Base):
+    """A key performance indicator: how it is counted, who reports it and what it should reach by when."""
+
+    __tablename__ = "measure"
+    __table_args__ = (
+        CheckConstraint(_in("unit", UNITS), name="unit"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(_in("trajectory", TRAJECTORIES), name="trajectory"),
+        CheckConstraint("decimals BETWEEN 0 AND 6", name="decimals"),
+        CheckConstraint("valid_min IS NULL OR valid_max IS NULL OR valid_min <= valid_max", name="valid_range"),
+        CheckConstraint(
+            "on_track_tolerance >= 0 AND on_track_tolerance <= at_risk_tolerance AND at_risk_tolerance <= 1",
+            name="tolerances",
+        ),
+        CheckConstraint("baseline_period <= target_period", name="period_order"),
+        CheckConstraint("due_day BETWEEN 1 AND 28", name="due_day"),
+        first_of_month_check("baseline_period"),
+        first_of_month_check("target_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(20))
+    decimals: Mapped[int] = mapped_column(Integer, default=0)
+    direction: Mapped[str] = mapped_column(String(10))
+    trajectory: Mapped[str] = mapped_column(String(12))
+    baseline_value: Mapped[float] = mapped_column(Double)
+    baseline_period: Mapped[date] = mapped_column(Date)
+    target_value: Mapped[float] = mapped_column(Double)
+    target_period: Mapped[date] = mapped_column(Date)
+    owner_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    data_source: Mapped[str] = mapped_column(String(300))
+    citation: Mapped[str] = mapped_column(String(300), default="illustrative")
+    valid_min: Mapped[float | None] = mapped_column(Double)
+    valid_max: Mapped[float | None] = mapped_column(Double)
+    on_track_tolerance: Mapped[float] = mapped_column(Double, default=0.05)
+    at_risk_tolerance: Mapped[float] = mapped_column(Double, default=0.15)
+    due_day: Mapped[int] = mapped_column(Integer, default=15)
+    display_order: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    goal: Mapped[Goal] = relationship(back_populates="measures")
+    owner_department: Mapped[Department] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="measure", order_by="Milestone.period", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Measure {self.slug}>"
+
+
+class Milestone(Base):
+    """An interim target of a `milestones` trajectory."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("measure_id", "period"), first_of_month_check("period"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"))
+    period: Mapped[date] = mapped_column(Date)
+    target_value: Mapped[float] = mapped_column(Double)
+    citation: Mapped[str] = mapped_column(String(300), default="illustrative")
+
+    measure: Mapped[Measure] = relationship(back_populates="milestones")
+
+
+class Annotation(Base):
+    """A dated event that explains the numbers, optionally scoped to a goal or measure."""
+
+    __tablename__ = "annotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_date: Mapped[date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id"))
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id"))
+    citation: Mapped[str] = mapped_column(String(300), default="illustrative")

@@ -1,0 +1,90 @@
+"""Who takes part: departments and partner agencies, and the people who sign in."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+DEPARTMENT_KINDS = ("city-parish", "state", "federal", "partner")
+ROLES = ("admin", "viewer", "editor")
+ROLE_LABELS = {
+    "admin": "Performance team (admin)",
+    "viewer": "Mayor's office (viewer)",
+    "editor": "Department staff (editor)",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """SQL text for a CHECK that `column` is one of `values`."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Department(Base):
+    """A City-Parish department or a state, federal or partner agency that owns measures."""
+
+    __tablename__ = "department"
+    __table_args__ = (CheckConstraint(_in("kind", DEPARTMENT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    users: Mapped[list[User]] = relationship(back_populates="department")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.slug}>"
+
+
+class User(Base):
+    """A person who signs in: performance team (admin), mayor's office (viewer) or department staff (editor)."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("role <> 'editor' OR department_id IS NOT NULL", name="editor_has_department"),
+        # Emails are stored lower-cased so the unique key is case-insensitive on every database.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.current_timestamp()
+    )
+
+    department: Mapped[Department | None] = relationship(back_populates="users")
+
+    # Flask-Login's user protocol, kept free of Flask imports.
+    @property
+    def is_authenticated(self) -> bool:
+        """Signed-in users are always authenticated."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts cannot sign in."""
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """A stored user is never anonymous."""
+        return False
+
+    def get_id(self) -> str:
+        """The identifier Flask-Login keeps in the session."""
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
