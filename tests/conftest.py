@@ -26,11 +26,20 @@ os.environ["DATABASE_URL"] = f"sqlite:///{_SCRATCH / 'module-app.db'}"
 
 from models.base import Base, make_engine, make_session_factory  # noqa: E402
 from models import audit, catalog, measurements, org  # noqa: E402,F401
+from models.accounts import create_user  # noqa: E402
 from models.seed import load_seed  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
+# Accounts present in every seeded test database, all with TEST_PASSWORD.
+TEST_PASSWORD = "correct-horse-battery-staple"
+TEST_USERS = {
+    "admin": ("admin@example.org", "admin", None),
+    "viewer": ("mayor@example.org", "viewer", None),
+    "editor": ("ocd.editor@example.org", "editor", "ocd"),
+    "state_editor": ("state.editor@example.org", "editor", "la-ocd-dru"),
+}
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -101,6 +110,8 @@ class _Templates:
             engine = make_engine(url)
             with Session(engine) as session:
                 load_seed(session, SEED_FOLDER)
+                for email, role, department in TEST_USERS.values():
+                    create_user(session, email=email, password=TEST_PASSWORD, role=role, department_slug=department)
                 session.commit()
             engine.dispose()
         if backend == "sqlite":
@@ -211,3 +222,31 @@ def dash_app(db_url):
 def client(dash_app):
     """A Flask test client of the seeded app."""
     return dash_app.server.test_client()
+
+
+def login(client, who: str) -> None:
+    """Sign a test client in as one of TEST_USERS through the real /login form route."""
+    email = TEST_USERS[who][0]
+    response = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
+    assert response.status_code == 302 and "error" not in response.headers["Location"], response.headers
+
+
+def callback_body(output: str, inputs: list[dict], state: list[dict] | None = None,
+                  changed: list[str] | None = None) -> dict:
+    """The JSON Dash's renderer posts to /_dash-update-component for a single-output callback.
+
+    `output` is "component-id.property"; inputs/state are [{"id": ..., "property": ..., "value": ...}].
+    """
+    component, prop = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": component, "property": prop},
+        "inputs": inputs,
+        "state": state or [],
+        "changedPropIds": changed or [f"{i['id']}.{i['property']}" for i in inputs[:1]],
+    }
+
+
+def post_callback(client, output: str, inputs: list[dict], state: list[dict] | None = None):
+    """POST a callback request the way the browser does; returns the Flask response."""
+    return client.post("/_dash-update-component", json=callback_body(output, inputs, state))
