@@ -1,0 +1,434 @@
+"""The status engine: where a measure stands, why, how fresh its data is, and where its pace leads.
+
+Pure functions on numbers and dates (standard library only), so the executive view, the public page, the API and the
+exports all judge a measure the same way. The rules are those of DESIGN.md, section "Status engine".
+"""
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")
+FRESHNESS = ("current", "due", "overdue")
+STATUS_LABELS = {
+    "achieved": "Achieved",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "no_data": "No data",
+}
+FRESHNESS_LABELS = {"current": "Up to date", "due": "Due", "overdue": "Overdue"}
+# Worst to best, for sorting and comparing; no_data is not a judgement, so it has no rank.
+STATUS_RANK = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
+
+DIRECTIONS = ("increase", "decrease")
+TRAJECTORIES = ("linear", "milestones", "constant")
+
+FORECAST_WINDOW = 6
+# A pace that needs more than a century is no forecast worth printing (and would run past date.max).
+FORECAST_HORIZON_MONTHS = 1200
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# Ratios are quotients of floats: without a little slack, a value at exactly 95% of plan could land one unit in the
+# last place under the on-track line and flip a badge.
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """What the engine needs to know about a measure: its unit, direction, trajectory and targets."""
+
+    name: str
+    unit: str
+    decimals: int
+    direction: str
+    trajectory: str
+    baseline_value: float
+    baseline_period: date
+    target_value: float
+    target_period: date
+    milestones: tuple[tuple[date, float], ...] = ()
+    on_track_tolerance: float = 0.05
+    at_risk_tolerance: float = 0.15
+
+    def __post_init__(self) -> None:
+        """Reject specs the rules cannot judge, and keep milestones sorted by period."""
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
+        if self.trajectory not in TRAJECTORIES:
+            raise ValueError(f"trajectory must be one of {TRAJECTORIES}, not {self.trajectory!r}")
+        if not 0 <= self.on_track_tolerance <= self.at_risk_tolerance:
+            raise ValueError("tolerances must satisfy 0 <= on_track_tolerance <= at_risk_tolerance")
+        milestones = tuple(sorted((period, float(value)) for period, value in self.milestones))
+        if len({_index(period) for period, _ in milestones}) != len(milestones):
+            raise ValueError("a measure can have at most one milestone per month")
+        # The dataclass is frozen; sorting here makes equal specs compare equal whatever order the caller used.
+        object.__setattr__(self, "milestones", milestones)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where the recent pace leads: the monthly slope, the month the target is reached, and a sentence saying so."""
+
+    slope_per_month: float | None
+    reach_period: date | None
+    on_pace: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything a badge needs for one measure: status, freshness, the numbers behind them and the reason."""
+
+    status: str
+    freshness: str
+    progress: float | None
+    ratio: float | None
+    expected: float | None
+    reason: str
+    forecast: Forecast | None
+    latest_period: date | None
+    latest_value: float | None
+
+
+# --- months -----------------------------------------------------------------------------------------------------
+
+
+def _index(d: date) -> int:
+    """Count months from year 0, so month arithmetic is integer arithmetic."""
+    return d.year * 12 + d.month - 1
+
+
+def month_start(d: date) -> date:
+    """Return the first day of d's month."""
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    """Return the first day of the month n months after d's month (n may be negative)."""
+    index = _index(d) + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(a: date, b: date) -> int:
+    """Return the whole months from a's month to b's month, positive when b is later."""
+    return _index(b) - _index(a)
+
+
+def last_complete_month(today: date) -> date:
+    """Return the first day of the most recent month that has fully ended by today."""
+    return add_months(today, -1)
+
+
+def format_month(d: date) -> str:
+    """Name a month the way the dashboard prints it, e.g. "June 2026"."""
+    # Not strftime("%B"): that follows the server's locale, and the public page must not change language with it.
+    return f"{_MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+# --- the rules --------------------------------------------------------------------------------------------------
+
+
+def expected_value(spec: MeasureSpec, period: date) -> float:
+    """Return the value the plan calls for at period (the target itself for constant measures)."""
+    if spec.trajectory == "constant":
+        return spec.target_value
+    month = _index(period)
+    start, end = _index(spec.baseline_period), _index(spec.target_period)
+    # Checking the target first makes a plan with no months in it (target at or before baseline) expect the target.
+    if month >= end:
+        return spec.target_value
+    if month <= start:
+        return spec.baseline_value
+    interim = []
+    if spec.trajectory == "milestones":
+        # Milestones outside the plan's span cannot bend it; the baseline and final target stay the end points.
+        interim = [(_index(p), v) for p, v in spec.milestones if start < _index(p) < end]
+    points = [(start, spec.baseline_value), *interim, (end, spec.target_value)]
+    (m0, v0), (m1, v1) = next(seg for seg in pairwise(points) if month <= seg[1][0])
+    return v0 + (v1 - v0) * ((month - m0) / (m1 - m0))
+
+
+def _met(spec: MeasureSpec, actual: float) -> bool:
+    """Tell whether actual meets the final target in the measure's direction."""
+    if spec.direction == "increase":
+        return actual >= spec.target_value
+    return actual <= spec.target_value
+
+
+def _constant_ratio(spec: MeasureSpec, actual: float) -> float | None:
+    """Return actual against a per-month target (target/actual for decrease), or None where that has no meaning."""
+    # The quotient only measures "how much of the target" when its denominator is positive; a zero or negative one
+    # would divide by zero or turn the comparison upside down.
+    if spec.direction == "increase":
+        return actual / spec.target_value if spec.target_value > 0 else None
+    return spec.target_value / actual if actual > 0 else None
+
+
+def _clamp(x: float) -> float:
+    """Clamp x to [0, 1]."""
+    return min(1.0, max(0.0, x))
+
+
+def progress(spec: MeasureSpec, actual: float) -> float | None:
+    """Return the share of the way from baseline to target, in [0, 1]; None when it is undefined."""
+    if spec.trajectory == "constant":
+        ratio = _constant_ratio(spec, actual)
+        if ratio is not None:
+            return _clamp(ratio)
+        # "At most t" with nothing left (actual 0) is as met as a measure gets; for "at least" a target of 0 or less
+        # gives no scale to measure the way by.
+        if spec.direction == "decrease":
+            return 1.0 if _met(spec, actual) else 0.0
+        return None
+    span = spec.target_value - spec.baseline_value
+    if span == 0:
+        return None
+    # For a decrease both differences are negative, so the one formula serves both directions.
+    return _clamp((actual - spec.baseline_value) / span)
+
+
+def performance_ratio(spec: MeasureSpec, actual: float, period: date) -> float | None:
+    """Return the change achieved over the change the plan expected by period (unclamped; 1.0 = exactly on plan)."""
+    if spec.trajectory == "constant":
+        return _constant_ratio(spec, actual)
+    expected_change = expected_value(spec, period) - spec.baseline_value
+    if expected_change == 0:
+        # Nothing was expected to change yet, so nothing can be behind plan yet.
+        return 1.0
+    return (actual - spec.baseline_value) / expected_change
+
+
+def status(spec: MeasureSpec, actual: float | None, period: date) -> str:
+    """Return the status of a value reported for period: one of STATUSES."""
+    if actual is None:
+        return "no_data"
+    if spec.trajectory != "constant" and _met(spec, actual):
+        return "achieved"
+    ratio = performance_ratio(spec, actual, period)
+    if ratio is None:
+        # Only a constant measure whose quotient has no meaning gets here: judge it met or not.
+        return "on_track" if _met(spec, actual) else "off_track"
+    if ratio >= 1 - spec.on_track_tolerance - _EPS:
+        return "on_track"
+    if ratio >= 1 - spec.at_risk_tolerance - _EPS:
+        return "at_risk"
+    return "off_track"
+
+
+def freshness(latest_period: date | None, today: date, due_day: int = 15) -> str:
+    """Return whether a measure's data is current, due (month closed, value not in) or overdue (past the due day)."""
+    if not 1 <= due_day <= 31:
+        raise ValueError(f"due_day must be a day of the month (1-31), not {due_day}")
+    expected = last_complete_month(today)
+    if latest_period is not None and _index(latest_period) >= _index(expected):
+        return "current"
+    missing = expected if latest_period is None else add_months(latest_period, 1)
+    due_month = add_months(missing, 1)
+    # A due day of 31 means the month's last day in months that are shorter.
+    last_day = calendar.monthrange(due_month.year, due_month.month)[1]
+    due = due_month.replace(day=min(due_day, last_day))
+    return "overdue" if today > due else "due"
+
+
+# --- words ------------------------------------------------------------------------------------------------------
+
+
+def _number(value: float, decimals: int) -> str:
+    """Format a number with thousands separators and a fixed count of decimals."""
+    # Anything that rounds to zero prints as zero, never as "-0".
+    if round(value, decimals) == 0:
+        value = 0.0
+    return f"{value:,.{decimals}f}"
+
+
+def _usd(value: float, decimals: int) -> str:
+    """Format dollars: exact below a million, "$280.0M" and "$1.01B" above."""
+    sign = "-" if round(value, decimals) < 0 else ""
+    size = abs(value)
+    if round(size, decimals) < 1e6:
+        return f"{sign}${_number(size, decimals)}"
+    # Recovery budgets run to billions; abbreviated, they read at a glance and still compare.
+    millions = size / 1e6
+    if round(millions, 1) < 1000:
+        return f"{sign}${millions:,.1f}M"
+    return f"{sign}${size / 1e9:,.2f}B"
+
+
+def format_value(value: float, unit: str, decimals: int) -> str:
+    """Format a value in its unit, e.g. "12,430", "62.5%", "$1.01B", "45 days"; unknown units read as counts."""
+    decimals = max(decimals, 0)
+    if unit == "percent":
+        return f"{_number(value, decimals)}%"
+    if unit == "usd":
+        return _usd(value, decimals)
+    if unit == "days":
+        text = _number(value, decimals)
+        return f"{text} day" if text == "1" else f"{text} days"
+    return _number(value, decimals)
+
+
+def _fmt(spec: MeasureSpec, value: float) -> str:
+    """Format a value in the measure's unit."""
+    return format_value(value, spec.unit, spec.decimals)
+
+
+def _about(spec: MeasureSpec, amount: float) -> str:
+    """Format the size of a gap, rounded to two significant figures."""
+    amount = abs(amount)
+    # A gap is an order of magnitude to act on, not a figure to audit: "about 1,600", not "1,570".
+    if amount > 0:
+        amount = round(amount, 1 - math.floor(math.log10(amount)))
+    if spec.unit == "percent":
+        # A gap between two percentages is in points; "5%" would read as 5% of the value.
+        text = _number(amount, max(spec.decimals, 0))
+        return f"{text} percentage point" if text == "1" else f"{text} percentage points"
+    return _fmt(spec, amount)
+
+
+def _position(spec: MeasureSpec, actual: float) -> str:
+    """Describe where actual stands between baseline and target, e.g. "12,430, up from 0 toward 20,000 (62% ...)"."""
+    value, baseline, target = _fmt(spec, actual), _fmt(spec, spec.baseline_value), _fmt(spec, spec.target_value)
+    moved = actual - spec.baseline_value
+    if moved == 0:
+        return f"{value}, no change yet from {baseline} toward {target}"
+    word = "up" if moved > 0 else "down"
+    toward_target = (moved > 0) == (spec.direction == "increase")
+    share = progress(spec, actual)
+    if not toward_target or share is None:
+        return f"{value}, {word} from {baseline}, away from the target of {target}"
+    # Floored, so a measure short of its target never reads "100% of the way".
+    return f"{value}, {word} from {baseline} toward {target} ({math.floor(share * 100 + _EPS)}% of the way)"
+
+
+def _schedule(spec: MeasureSpec, actual: float, period: date) -> str:
+    """Say what the plan expected by period and how far ahead or behind actual is (final target not met)."""
+    if _index(period) >= _index(spec.target_period):
+        short = _about(spec, spec.target_value - actual)
+        return f"The target was due by {format_month(spec.target_period)}, and this is about {short} short."
+    expected = expected_value(spec, period)
+    month = format_month(period)
+    if expected == spec.baseline_value:
+        plan = f"No change was expected by {month}"
+    elif spec.unit == "percent":
+        # "of the way" shares would be a second kind of percent next to the measure's own: give the level instead.
+        plan = f"{_fmt(spec, expected)} was expected by {month}"
+    else:
+        share = (expected - spec.baseline_value) / (spec.target_value - spec.baseline_value)
+        plan = f"{round(share * 100)}% was expected by {month}"
+    ahead = (actual - expected) if spec.direction == "increase" else (expected - actual)
+    if round(ahead, max(spec.decimals, 0)) == 0:
+        return f"{plan}, so this is right on schedule."
+    if ahead > 0:
+        return f"{plan}, so this is about {_about(spec, ahead)} ahead."
+    # Within tolerance a measure can be behind and still on track; say so, or the badge and the words disagree.
+    still = ", which still counts as on track" if status(spec, actual, period) == "on_track" else ""
+    return f"{plan}, so this is about {_about(spec, ahead)} behind{still}."
+
+
+def reason(spec: MeasureSpec, actual: float | None, period: date | None) -> str:
+    """Explain a status in plain language, with formatted numbers, for the sentence beside every badge."""
+    if actual is None:
+        return "No value reported yet."
+    if period is None:
+        raise ValueError("a reported value needs the period it was reported for")
+    name = spec.name.strip().rstrip(".")
+    month = format_month(period)
+    target = _fmt(spec, spec.target_value)
+    if spec.trajectory == "constant":
+        bound = "at most" if spec.direction == "decrease" else "at least"
+        head = f"{name}: {_fmt(spec, actual)} in {month} against a target of {bound} {target}"
+        if _met(spec, actual):
+            return f"{head}, so the target is met."
+        return f"{head}, about {_about(spec, spec.target_value - actual)} short."
+    if _met(spec, actual):
+        early = ""
+        if _index(period) < _index(spec.target_period):
+            early = f", ahead of the {format_month(spec.target_period)} target date"
+        return f"{name}: {_fmt(spec, actual)}. Target of {target} met in {month}{early}."
+    return f"{name}: {_position(spec, actual)}. {_schedule(spec, actual, period)}"
+
+
+# --- pace -------------------------------------------------------------------------------------------------------
+
+
+def _clean(history: list[tuple[date, float]]) -> list[tuple[date, float]]:
+    """Sort a history by month, one value a month."""
+    by_month: dict[int, tuple[date, float]] = {}
+    for period, value in history:
+        # Values are unique per month in storage; should a caller pass two, the later one wins, as a correction would.
+        by_month[_index(period)] = (month_start(period), float(value))
+    return [by_month[month] for month in sorted(by_month)]
+
+
+def _slope(points: list[tuple[date, float]]) -> float:
+    """Return the least-squares slope per month through points (at least two distinct months)."""
+    xs = [months_between(points[0][0], period) for period, _ in points]
+    ys = [value for _, value in points]
+    x_mean, y_mean = sum(xs) / len(xs), sum(ys) / len(ys)
+    covariance = sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys))
+    variance = sum((x - x_mean) ** 2 for x in xs)
+    return covariance / variance
+
+
+def pace_forecast(spec: MeasureSpec, history: list[tuple[date, float]]) -> Forecast | None:
+    """Project the recent pace (last 6 values) to the month the target is reached; None for constant measures."""
+    if spec.trajectory == "constant":
+        return None
+    points = _clean(history)[-FORECAST_WINDOW:]
+    if len(points) < 2:
+        return Forecast(None, None, False, "Not enough data for a forecast.")
+    slope = _slope(points)
+    latest_period, latest = points[-1]
+    if _met(spec, latest):
+        return Forecast(slope, latest_period, True, "The target has already been met.")
+    target_month = format_month(spec.target_period)
+    not_on_pace = f"Not on pace to reach the target by {target_month}."
+    remaining = spec.target_value - latest
+    # Flat, or heading away from the target: this pace never gets there.
+    if slope * remaining <= 0:
+        return Forecast(slope, None, False, not_on_pace)
+    months = remaining / slope
+    if months > FORECAST_HORIZON_MONTHS:
+        return Forecast(slope, None, False, not_on_pace)
+    # The slack keeps float noise in an exact multiple (3.0000000000000004) from pushing the month one later.
+    reach = add_months(latest_period, max(1, math.ceil(months - _EPS)))
+    if _index(reach) <= _index(spec.target_period):
+        return Forecast(slope, reach, True, f"At this pace the target is reached by {format_month(reach)}.")
+    late = f"Not on pace to reach the target by {target_month}; at this pace it is reached by {format_month(reach)}."
+    return Forecast(slope, reach, False, late)
+
+
+def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, due_day: int = 15) -> Evaluation:
+    """Judge a measure from its history (any order) as of today: status, freshness, reason and forecast."""
+    points = _clean(history)
+    forecast = pace_forecast(spec, points)
+    if not points:
+        return Evaluation(
+            status="no_data",
+            freshness=freshness(None, today, due_day),
+            progress=None,
+            ratio=None,
+            expected=None,
+            reason=reason(spec, None, None),
+            forecast=forecast,
+            latest_period=None,
+            latest_value=None,
+        )
+    latest_period, latest = points[-1]
+    return Evaluation(
+        status=status(spec, latest, latest_period),
+        freshness=freshness(latest_period, today, due_day),
+        progress=progress(spec, latest),
+        ratio=performance_ratio(spec, latest, latest_period),
+        expected=expected_value(spec, latest_period),
+        reason=reason(spec, latest, latest_period),
+        forecast=forecast,
+        latest_period=latest_period,
+        latest_value=latest,
+    )
