@@ -23,6 +23,8 @@ AUDIENCE_ROLES: dict[str, frozenset[str] | None] = {
 # Dash's own pages machinery: the router (judged by page) and the clientside title updater.
 ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 ROUTER = "router"
+# Outputs of Dash's own clientside callbacks (the page title): they run in the browser and reveal nothing.
+PUBLIC_INTERNAL_IDS = frozenset({"_pages_dummy"})
 
 
 def output_ids(callback_key: str) -> list[str]:
@@ -44,6 +46,8 @@ def audience_of_id(component_id: str) -> str | None:
     """The audience named by a component id's prefix, or None when it has none."""
     if component_id in ROUTER_IDS:
         return ROUTER
+    if component_id in PUBLIC_INTERNAL_IDS:
+        return "pub"
     prefix = component_id.split("-", 1)[0]
     return prefix if prefix in AUDIENCE_ROLES else None
 

@@ -1,0 +1,168 @@
+"""Sign-in, sign-out, the health check and the page shell, through the Flask test client."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from app import create_app
+from conftest import TEST_PASSWORD, TEST_USERS, app_config, login
+from extensions import EXTENSION_KEY
+from models.audit import AuditEvent
+
+
+def _audit_actions(dash_app, email: str) -> list[str]:
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        return list(session.scalars(select(AuditEvent.action).where(AuditEvent.actor == email).order_by(AuditEvent.id)))
+
+
+def test_login_with_right_password_signs_in_and_audits(client, dash_app):
+    """A correct email (any case) and password sign in, go to `next`, and leave a login audit event."""
+    email = TEST_USERS["viewer"][0]
+    response = client.post("/login", data={"email": email.upper(), "password": TEST_PASSWORD, "next": "/dashboard"})
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+    assert "login" in _audit_actions(dash_app, email)
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert "Sign out" in layout and "Mayor" in layout
+
+
+def test_login_with_wrong_password_returns_to_form_with_message_and_email(client, dash_app):
+    """A failed sign-in says so, keeps the typed email, and is audited."""
+    email = TEST_USERS["editor"][0]
+    response = client.post("/login", data={"email": email, "password": "wrong-password"})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?") and "error=invalid" in location and "ocd.editor%40example.org" in location
+    assert "login.failed" in _audit_actions(dash_app, email)
+    assert "Sign out" not in client.get("/_dash-layout").get_data(as_text=True)
+
+
+def test_login_never_redirects_off_site(client):
+    """`next` pointing at another host is ignored."""
+    for target in ("https://evil.example", "//evil.example", "javascript:alert(1)"):
+        response = client.post("/login", data={"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD,
+                                               "next": target})
+        assert response.headers["Location"] == "/", target
+
+
+def test_logout_signs_out_and_audits(client, dash_app):
+    """Signing out ends the session: internal callbacks are refused again."""
+    login(client, "admin")
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/login?error=signed-out"
+    assert "logout" in _audit_actions(dash_app, TEST_USERS["admin"][0])
+    assert "Sign in" in client.get("/_dash-layout").get_data(as_text=True)
+
+
+def test_navigation_shows_each_role_what_it_may_use(dash_app):
+    """The header lists only the pages a role may open."""
+    expected = {
+        None: ["Progress"],
+        "viewer": ["Progress", "Dashboard"],
+        "editor": ["Progress", "Dashboard", "Enter figures"],
+        "admin": ["Progress", "Dashboard", "Enter figures", "Approvals"],
+    }
+    for role, labels in expected.items():
+        client = dash_app.server.test_client()
+        if role:
+            login(client, role)
+        layout = client.get("/_dash-layout").get_json()
+        nav = _find(layout, "pub-nav")
+        assert nav is not None
+        found = re.findall(r'"children": "([^"]+)", "href"', _dumps(nav))
+        assert found == labels, (role, found)
+
+
+def _dumps(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _find(node, component_id):
+    """Depth-first search of a serialized Dash layout for a component id."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        for child in node.values():
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for child in node:
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_index_page_is_english_local_only_and_secured(client):
+    """The HTML shell has lang=en, loads every asset from this server, and sends security headers."""
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "an asset is loaded from another host"
+    assert "/assets/00-bootstrap-5.3.9.min.css" in html
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/assets/00-bootstrap-5.3.9.min.css").status_code == 200
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    """The sign-in cookie cannot be read by scripts or sent by other sites' forms."""
+    response = client.post("/login", data={"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD})
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_healthz_reports_database_ok(client):
+    """The health check answers 200 with the database status and data version."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["data_version"] >= 1
+
+
+def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path):
+    """With the database gone the health check says so instead of pretending."""
+    app = create_app(app_config("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    response = app.server.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_public_callback_still_answers_when_signed_out(client):
+    """The public overview callback is open to anonymous readers and returns the published goals."""
+    from conftest import post_callback
+
+    response = post_callback(client, "pub-overview.children",
+                             [{"id": "pub-month", "property": "value", "value": "2026-10-01"}])
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Bring flooded families home" in text
+    assert "Keep recovery reporting on time" not in text  # the unpublished goal
+
+
+def test_login_is_rate_limited(db_url):
+    """Repeated sign-in attempts from one address are slowed down with a clear message."""
+    app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    client = app.server.test_client()
+    locations = [client.post("/login", data={"email": "x@example.org", "password": "nope"}).headers["Location"]
+                 for _ in range(12)]
+    assert all("error=invalid" in loc for loc in locations[:10])
+    assert "error=limited" in locations[-1]
+
+
+def test_inactive_user_cannot_sign_in(client, dash_app):
+    """A deactivated account is refused even with the right password."""
+    from models.org import User
+
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        user = session.scalar(select(User).where(User.email == TEST_USERS["viewer"][0]))
+        user.active = False
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) == 1
+    response = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD})
+    assert "error=invalid" in response.headers["Location"]
