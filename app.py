@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 SEED_FOLDER = ROOT / "data" / "seed"
 MIGRATIONS = ROOT / "migrations"
-DEMO_ACCOUNTS_FILE = INSTANCE / "demo-accounts.txt"
 # The demo accounts `make run` creates: one per role, editors in two departments (a City-Parish one and a state one).
 DEMO_ACCOUNTS = (
     ("admin@example.org", "Performance Team (demo)", "admin", None),
@@ -127,7 +126,7 @@ def serve_shell():
 def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     """Build the Dash app and its Flask server from settings (environment plus `config` overrides)."""
     settings = load_settings(config)
-    server = Flask(__name__, instance_path=str(INSTANCE))
+    server = Flask(__name__, instance_path=str(settings.get("INSTANCE_PATH", INSTANCE)))
     server.config.update(settings)
     server.extensions[EXTENSION_KEY] = Database.from_url(settings["DATABASE_URL"])
 
@@ -237,6 +236,7 @@ def _register_cli(server: Flask) -> None:
         from models.accounts import create_user, generate_password
         from models.org import User
 
+        accounts_file = Path(server.instance_path) / "demo-accounts.txt"
         created = []
         with server.app_context(), db_session() as session:
             existing = set(session.scalars(select(User.email)))
@@ -248,14 +248,14 @@ def _register_cli(server: Flask) -> None:
                             display_name=name, actor="demo-accounts")
                 created.append((email, role, department, password))
         if not created:
-            click.echo(f"Demo accounts exist; their passwords are in {DEMO_ACCOUNTS_FILE.relative_to(ROOT)}.")
+            click.echo(f"Demo accounts exist; their passwords are in {accounts_file}.")
             return
-        INSTANCE.mkdir(exist_ok=True)
+        accounts_file.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{email}\t{role}{' (' + dept + ')' if dept else ''}\t{password}" for email, role, dept, password in created]
-        with DEMO_ACCOUNTS_FILE.open("a") as handle:
+        with accounts_file.open("a") as handle:
             handle.write("\n".join(lines) + "\n")
-        DEMO_ACCOUNTS_FILE.chmod(0o600)
-        click.echo("Demo accounts created (shown once; also saved in instance/demo-accounts.txt):")
+        accounts_file.chmod(0o600)
+        click.echo(f"Demo accounts created (shown once; also saved in {accounts_file}):")
         for line in lines:
             click.echo("  " + line)
 

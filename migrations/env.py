@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from alembic import context
+from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -26,12 +27,15 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run migrations on a live connection (batch mode so ALTERs work on SQLite too)."""
-    connectable = config.attributes.get("connection") or make_engine(url)
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
-            _run(connection)
-    else:
-        _run(connectable)
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    # No pool: the migration's connection closes with it, so nothing lingers on the database afterwards.
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
 
 
 def _run(connection) -> None:
