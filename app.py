@@ -144,6 +144,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         title="RecoveryStat",
         update_title=None,
         serve_locally=True,
+        compress=True,  # gzip callback payloads and assets (flask-compress)
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING

@@ -166,3 +166,14 @@ def test_inactive_user_cannot_sign_in(client, dash_app):
         assert session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) == 1
     response = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD})
     assert "error=invalid" in response.headers["Location"]
+
+
+def test_public_overview_payload_is_compressed_and_small(client):
+    """Callback payloads are gzipped; the whole public overview stays a small download."""
+    from conftest import callback_body
+
+    body = callback_body("pub-overview.children", [{"id": "pub-month", "property": "value", "value": "2026-10-01"}])
+    response = client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers.get("Content-Encoding") == "gzip"
+    assert len(response.data) < 20_000
