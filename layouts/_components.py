@@ -146,13 +146,18 @@ def month_options(today: date, count: int = 36) -> list[dict[str, str]]:
 def month_picker(component_id: str, today: date, label: str = "Show progress as of") -> html.Div:
     """A labelled month dropdown defaulting to the last complete month."""
     options = month_options(today)
+    label_id = f"{component_id}-label"
+    # Dash 4's dropdown names its button by the selected value only (aria-labelledby), so the <label> alone is
+    # not announced; the labelled group gives the control its purpose ("Show progress as of, October 2026").
     return html.Div(
         [
-            html.Label(label, htmlFor=component_id, className="form-label mb-1"),
+            html.Label(label, htmlFor=component_id, id=label_id, className="form-label mb-1"),
             dcc.Dropdown(id=component_id, options=options, value=options[0]["value"], clearable=False,
                          searchable=False, style={"minWidth": "14rem"}),
         ],
         className="mb-3",
+        role="group",
+        **{"aria-labelledby": label_id},
     )
 
 
@@ -190,7 +195,7 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
                     dbc.Container(
                         [
                             html.A("RecoveryStat", href="/", className="navbar-brand"),
-                            dbc.Nav(nav_items, navbar=True, className="me-auto flex-row gap-2", id=ids.NAV),
+                            dbc.Nav(nav_items, navbar=True, className="navbar-nav me-auto flex-row gap-2", id=ids.NAV),
                             account,
                         ],
                         fluid="lg",

@@ -23,8 +23,9 @@ def layout(error: str | None = None, email: str | None = None, next: str | None 
                 html.H1("Sign in", className="h3"),
                 html.P("For City-Parish staff, partner agencies and the mayor's office. "
                        "The public progress page needs no account."),
-                dbc.Alert(message, color="danger" if error in ("invalid", "limited") else "info", id="login-message",
-                          role="alert") if message else None,
+                # dbc.Alert renders role="alert" itself and accepts no `role` argument.
+                dbc.Alert(message, color="danger" if error in ("invalid", "limited") else "info",
+                          id="login-message") if message else None,
                 html.Form(
                     [
                         html.Div([

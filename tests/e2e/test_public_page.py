@@ -1,0 +1,142 @@
+"""The public progress page in a real browser: published goals only, a status and reason on every measure,
+landmarks and skip link, the month picker, axe-core, and the README screenshot (UPDATE_SCREENSHOT=1)."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+try:
+    from playwright.sync_api import expect
+except ImportError:  # without Playwright the fixtures skip these tests (or fail them when REQUIRE_BROWSER=1)
+    expect = None
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "data" / "seed"
+SCREENSHOT = ROOT / "docs" / "public-page.png"
+STATUS_TEXTS = {"Achieved", "On track", "At risk", "Off track", "No data"}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (SEED / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _published(row: dict[str, str]) -> bool:
+    return row["published"].strip().lower() == "true"
+
+
+GOALS = _rows("goals.csv")
+PUBLISHED_GOALS = [g for g in GOALS if _published(g)]
+UNPUBLISHED_GOALS = [g for g in GOALS if not _published(g)]
+PUBLISHED_GOAL_SLUGS = {g["slug"] for g in PUBLISHED_GOALS}
+MEASURES = _rows("measures.csv")
+PUBLIC_MEASURES = [m for m in MEASURES if _published(m) and m["goal"] in PUBLISHED_GOAL_SLUGS]
+HIDDEN_MEASURES = [m for m in MEASURES if not (_published(m) and m["goal"] in PUBLISHED_GOAL_SLUGS)]
+
+
+def open_public_page(page):
+    """Go to / and wait until the month's goals and measure cards have rendered."""
+    page.goto("/")
+    expect(page.get_by_text(re.compile(r"Status of measures as of"))).to_be_visible()
+    expect(page.locator(".measure-card").first).to_be_visible()
+
+
+@pytest.fixture
+def public_page(module_page):
+    """The public page, loaded once for this module's read-only checks."""
+    if module_page.url == "about:blank":
+        open_public_page(module_page)
+    return module_page
+
+
+def test_seed_has_published_and_unpublished_goals():
+    """The checks below need both kinds in the seed data."""
+    assert len(PUBLISHED_GOALS) >= 2 and UNPUBLISHED_GOALS and HIDDEN_MEASURES
+
+
+def test_published_goals_are_headings_and_unpublished_ones_are_absent(public_page):
+    page = public_page
+    for goal in PUBLISHED_GOALS:
+        expect(page.get_by_role("heading", name=goal["title"], exact=True)).to_be_visible()
+    body = page.locator("body").inner_text()
+    for goal in UNPUBLISHED_GOALS:
+        assert goal["title"] not in body, f"unpublished goal {goal['slug']!r} is shown on the public page"
+    for measure in HIDDEN_MEASURES:
+        assert measure["name"] not in body, f"unpublished measure {measure['slug']!r} is shown on the public page"
+        expect(page.locator(f"#measure-{measure['slug']}")).to_have_count(0)
+
+
+def test_every_published_measure_has_a_status_badge_and_a_reason(public_page):
+    page = public_page
+    expect(page.locator(".measure-card")).to_have_count(len(PUBLIC_MEASURES))
+    cards = page.locator(".measure-card").evaluate_all(
+        """cards => cards.map(card => ({
+            id: card.id,
+            name: card.querySelector('h3')?.innerText.trim(),
+            badge: card.querySelector('.status-badge')?.innerText.trim(),
+            reason: card.querySelector(':scope > p')?.innerText.trim(),
+        }))"""
+    )
+    assert {c["id"] for c in cards} == {f"measure-{m['slug']}" for m in PUBLIC_MEASURES}
+    for card in cards:
+        badge = re.sub(r"^\W+\s*", "", card["badge"] or "")  # the icon before the text is decorative
+        assert badge in STATUS_TEXTS, f"{card['id']}: status badge text {card['badge']!r}"
+        reason = card["reason"] or ""
+        assert len(reason) > 20 and reason.endswith("."), f"{card['id']}: reason sentence {reason!r}"
+
+
+def test_document_language_and_one_main_landmark(public_page):
+    expect(public_page.locator("html")).to_have_attribute("lang", "en")
+    expect(public_page.get_by_role("main")).to_have_count(1)
+    expect(public_page.locator("main")).to_have_count(1)
+
+
+def test_public_page_has_no_axe_violations(public_page, axe):
+    axe(public_page)
+
+
+def test_skip_link_moves_focus_to_main(page):
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Flood recovery: how we are doing")
+    skip = page.get_by_role("link", name="Skip to main content")
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # visually hidden until focused
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/#main$"))
+
+
+def test_month_picker_changes_the_month_shown(page):
+    from layouts._components import month_options  # the picker's own options: newest complete month first
+
+    options = month_options(date.today())
+    current, wanted = options[0]["label"], options[12]["label"]
+    open_public_page(page)
+    as_of = page.get_by_text(re.compile(r"Status of measures as of"))
+    expect(as_of).to_contain_text(current)
+
+    picker = page.get_by_role("group", name="Show progress as of").get_by_role("button")
+    expect(picker).to_have_text(current)
+    picker.click()
+    page.get_by_role("option", name=wanted, exact=True).click()
+
+    expect(picker).to_have_text(wanted)
+    expect(as_of).to_contain_text(wanted)
+    expect(page.get_by_role("heading", name=PUBLISHED_GOALS[0]["title"], exact=True)).to_be_visible()
+
+
+@pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOT") != "1",
+                    reason="set UPDATE_SCREENSHOT=1 to rewrite docs/public-page.png")
+def test_readme_screenshot(page):
+    """docs/public-page.png for the README: the whole public page at 1280 px wide."""
+    open_public_page(page)
+    page.evaluate("document.fonts.ready")
+    page.mouse.move(0, 0)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True, animations="disabled")
+    assert SCREENSHOT.stat().st_size > 10_000
