@@ -6,7 +6,10 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import guard, public
+    from callbacks import dashboard, entry, guard, public, review
 
     guard.register(app)
     public.register(app)
+    dashboard.register(app)
+    entry.register(app)
+    review.register(app)

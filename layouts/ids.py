@@ -35,3 +35,8 @@ ADMIN_FEEDBACK = "admin-feedback"
 ADMIN_REFRESH = "admin-refresh"
 ADMIN_ACTION = "admin-action"  # pattern-matching type: {"type": ADMIN_ACTION, "id": ..., "op": ...}
 ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
+
+# Added for the dashboard, entry and approvals pages
+ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads
+ENTRY_PANEL_HEADING = "entry-current-heading"
+ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads

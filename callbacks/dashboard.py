@@ -1,0 +1,47 @@
+"""Callbacks of the internal recovery dashboard."""
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+from dash import Input, Output
+
+from callbacks.public import parse_month
+from extensions import cached_overview
+from layouts import ids
+from layouts._worklists import dashboard_summary, dashboard_table, goal_options
+from models.queries import Overview
+from models.worklists import filter_measures, judging_day, worst_first
+
+
+def dashboard_overview(month: str | None) -> Overview:
+    """Everything (unpublished and unapproved too) as of the chosen month, freshness judged for that month."""
+    as_of = parse_month(month)
+    return cached_overview(public=False, as_of=as_of, today=judging_day(as_of, date.today()))
+
+
+def update_exec_goal_options(month: str | None) -> list[dict[str, str]]:
+    """"All goals" plus every goal, published or not."""
+    return goal_options(dashboard_overview(month).measures)
+
+
+def update_exec_summary(month: str | None, goal: str | None):
+    """Status counts and worklist counts for the chosen month and goal."""
+    data = dashboard_overview(month)
+    return dashboard_summary(filter_measures(data.measures, goal=goal), data.as_of)
+
+
+def update_exec_table(month: str | None, goal: str | None, status: str | None):
+    """Every measure of the chosen goal and status as of the month, worst first."""
+    data = dashboard_overview(month)
+    chosen = worst_first(filter_measures(data.measures, goal=goal, status=status))
+    return dashboard_table(chosen, data.as_of, total=len(data.measures))
+
+
+def register(app: dash.Dash) -> None:
+    """Wire the dashboard's callbacks."""
+    app.callback(Output(ids.EXEC_GOAL, "options"), Input(ids.EXEC_MONTH, "value"))(update_exec_goal_options)
+    app.callback(Output(ids.EXEC_SUMMARY, "children"), Input(ids.EXEC_MONTH, "value"),
+                 Input(ids.EXEC_GOAL, "value"))(update_exec_summary)
+    app.callback(Output(ids.EXEC_TABLE, "children"), Input(ids.EXEC_MONTH, "value"), Input(ids.EXEC_GOAL, "value"),
+                 Input(ids.EXEC_STATUS, "value"))(update_exec_table)

@@ -1,0 +1,148 @@
+"""Callbacks of the monthly entry page: the measures a person may enter, the stored-value panel, and saving."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash
+from dash import Input, Output, State
+from dash.exceptions import PreventUpdate
+
+from callbacks.public import parse_month
+from extensions import current_actor, db_session
+from layouts import ids
+from layouts._components import month_label
+from layouts._worklists import alert, measure_options, stale_details, stored_value_panel
+from models.errors import NotFound, PermissionDenied, StaleEditError, ValidationError
+from models.progress import format_value
+from models.services import Actor, correct_value, submit_value
+from models.worklists import EnterableMeasure, enterable_measures, measure_for_entry, stored_value
+
+SAVE_LABEL, CORRECT_LABEL = "Save figure", "Save correction"
+NEXT_STEP = {
+    "value": "Your figure is still in the form: fix it and save again.",
+    "reason": "Type why the figure changes in “Reason for the change”, then save again.",
+    "period": "Choose another month and save again.",
+}
+
+
+def parse_measure_id(value: Any) -> int | None:
+    """The measure id a select sent ("12"), or None when nothing (valid) is chosen."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def update_entry_measure_options(_trigger: Any) -> list[dict[str, str]]:
+    """Only the measures the signed-in person may enter: admins all, editors their department's."""
+    actor = current_actor()
+    with db_session() as session:
+        measures = enterable_measures(session, actor)
+    return measure_options(measures, show_department=actor is not None and actor.role == "admin")
+
+
+def update_entry_current(measure: Any, month: Any, _saved: Any):
+    """The stored value of the chosen measure and month, its version, and whether a reason is needed."""
+    return current_panel(current_actor(), parse_measure_id(measure), parse_month(month))
+
+
+def current_panel(actor: Actor | None, measure_id: int | None, period: date | None):
+    """Panel, version store, reason-hidden flag and save-button label for a measure and month."""
+    if measure_id is None or period is None:
+        return stored_value_panel(None, period, None), None, True, SAVE_LABEL
+    with db_session() as session:
+        measure = measure_for_entry(session, actor, measure_id)
+        stored = stored_value(session, measure_id, period) if measure else None
+    if measure is None:
+        return stored_value_panel(None, period, None, refused=True), None, True, SAVE_LABEL
+    version = {"measure_id": measure_id, "period": period.isoformat(), "version": stored.version if stored else None}
+    return (stored_value_panel(measure, period, stored), version, stored is None,
+            CORRECT_LABEL if stored else SAVE_LABEL)
+
+
+def save_entry_value(n_clicks: int | None, n_submit: int | None, measure: Any, month: Any, value: Any,
+                     note: str | None, reason: str | None, version: dict | None, saved: int | None):
+    """Save the typed figure: a new month is submitted, a month with a figure is corrected with its reason."""
+    if not n_clicks and not n_submit:
+        raise PreventUpdate
+    return save_value(current_actor(), parse_measure_id(measure), parse_month(month), value, note, reason,
+                      version, saved or 0)
+
+
+def expected_version(version: dict | None, measure_id: int, period: date) -> int | None:
+    """The version the person saw for this very measure and month, or None when they saw no stored value."""
+    if not isinstance(version, dict):
+        return None
+    if version.get("measure_id") != measure_id or version.get("period") != period.isoformat():
+        return None
+    seen = version.get("version")
+    return seen if isinstance(seen, int) and not isinstance(seen, bool) else None
+
+
+def shown(measure: EnterableMeasure | None, number: float | None) -> str | None:
+    """A number in the measure's unit ("12,430", "62.5%"), or None when there is nothing to show."""
+    if number is None:
+        return None
+    return format_value(number, measure.unit, measure.decimals) if measure else f"{number:,g}"
+
+
+def save_value(actor: Actor | None, measure_id: int | None, period: date | None, value: Any, note: str | None,
+               reason: str | None, version: dict | None, saved: int):
+    """Feedback, the bumped panel trigger and the reason box's value (cleared only after a successful save)."""
+    keep = dash.no_update
+    if actor is None:
+        return alert("error", "You are no longer signed in. Copy your figure, sign in again, then save."), keep, keep
+    if measure_id is None:
+        return alert("error", "Choose a measure first, then save again."), keep, keep
+    if period is None:
+        return alert("error", "Choose a month first, then save again."), keep, keep
+    seen = expected_version(version, measure_id, period)
+    measure = existing = None
+    try:
+        with db_session() as session:
+            measure = measure_for_entry(session, actor, measure_id)
+            existing = stored_value(session, measure_id, period)
+            if existing is None or seen is None:
+                saved_row = submit_value(session, actor, measure_id=measure_id, period=period, value=value, note=note)
+            else:
+                saved_row = correct_value(session, actor, measurement_id=existing.id, expected_version=seen,
+                                          value=value, reason=reason or "", note=(note or "").strip() or None)
+            result = (saved_row.value, saved_row.period)
+    except StaleEditError as error:
+        details = stale_details(shown(measure, error.current_value), shown(measure, error.attempted_value))
+        return alert("warning", error.message, details), saved + 1, keep
+    except ValidationError as error:
+        return alert("error", f"{error.message} {NEXT_STEP.get(error.field or '', '')}".strip()), keep, keep
+    except PermissionDenied as error:
+        return alert("error", f"{error.message} Choose one of your department's measures from the list, or ask "
+                              "the performance team to enter this one. Nothing was saved."), keep, keep
+    except NotFound as error:
+        return alert("error", error.message), keep, keep
+    number, stored_period = result
+    name = measure.name if measure else "the measure"
+    if existing is None or seen is None:
+        message = (f"Saved {shown(measure, number)} for {name}, {month_label(stored_period)}. It now waits for "
+                   "approval by the performance team.")
+    else:
+        message = (f"Corrected {name}, {month_label(stored_period)}, from {shown(measure, existing.value)} to "
+                   f"{shown(measure, number)}. It goes back to the performance team for approval.")
+    return alert("success", message), saved + 1, ""
+
+
+def register(app: dash.Dash) -> None:
+    """Wire the entry page's callbacks."""
+    app.callback(Output(ids.ENTRY_MEASURE, "options"), Input(ids.ENTRY_MEASURE, "id"))(update_entry_measure_options)
+    app.callback(
+        Output(ids.ENTRY_CURRENT, "children"), Output(ids.ENTRY_VERSION, "data"),
+        Output(ids.ENTRY_REASON_GROUP, "hidden"), Output(ids.ENTRY_SAVE, "children"),
+        Input(ids.ENTRY_MEASURE, "value"), Input(ids.ENTRY_PERIOD, "value"), Input(ids.ENTRY_SAVED, "data"),
+    )(update_entry_current)
+    app.callback(
+        Output(ids.ENTRY_FEEDBACK, "children"), Output(ids.ENTRY_SAVED, "data"), Output(ids.ENTRY_REASON, "value"),
+        Input(ids.ENTRY_SAVE, "n_clicks"), Input(ids.ENTRY_VALUE, "n_submit"),
+        State(ids.ENTRY_MEASURE, "value"), State(ids.ENTRY_PERIOD, "value"), State(ids.ENTRY_VALUE, "value"),
+        State(ids.ENTRY_NOTE, "value"), State(ids.ENTRY_REASON, "value"), State(ids.ENTRY_VERSION, "data"),
+        State(ids.ENTRY_SAVED, "data"),
+        prevent_initial_call=True,
+    )(save_entry_value)

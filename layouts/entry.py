@@ -1,0 +1,71 @@
+"""Monthly entry: department staff enter and correct the figures of the measures they own."""
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+from layouts._worklists import entry_month_options, labelled
+from models.progress import last_complete_month
+
+dash.register_page(
+    __name__,
+    path="/entry",
+    name="Enter figures",
+    title="Enter monthly figures - RecoveryStat",
+    description="Enter and correct the monthly figures of the measures your department reports.",
+    audience="entry",
+    order=20,
+)
+
+
+def layout(**_query) -> html.Div:
+    """The entry form and the stored-value panel; measure options and the panel come from callbacks."""
+    today = date.today()
+    months = entry_month_options(today)
+    form = html.Div(
+        [
+            labelled("Measure", dbc.Select(id=ids.ENTRY_MEASURE, options=[], placeholder="Choose a measure"),
+                     ids.ENTRY_MEASURE, "Only the measures you may report are listed."),
+            labelled("Month", dbc.Select(id=ids.ENTRY_PERIOD, options=months,
+                                         value=last_complete_month(today).isoformat()), ids.ENTRY_PERIOD),
+            labelled("Value", dbc.Input(id=ids.ENTRY_VALUE, type="text", autoComplete="off"),
+                     ids.ENTRY_VALUE, "Numbers only, in the unit shown on the right; commas are fine (12,430)."),
+            labelled("Note (optional)", dcc.Textarea(id=ids.ENTRY_NOTE, className="form-control", rows=2),
+                     ids.ENTRY_NOTE, "Context for reviewers, e.g. the report the figure comes from. When "
+                                     "correcting, leave empty to keep the stored note."),
+            html.Div(
+                labelled("Reason for the change (required)", dcc.Textarea(id=ids.ENTRY_REASON,
+                                                                           className="form-control", rows=2),
+                         ids.ENTRY_REASON, "This month already has a figure. Say why it changes, e.g. “the "
+                                           "state's report was revised on Nov 3”.", className="mb-0"),
+                id=ids.ENTRY_REASON_GROUP, hidden=True, className="mb-3 p-3 border rounded bg-body-tertiary",
+            ),
+            dbc.Button("Save figure", id=ids.ENTRY_SAVE, color="primary", n_clicks=0, className="mb-3"),
+            html.Div(id=ids.ENTRY_FEEDBACK, **{"aria-live": "polite"}),
+        ],
+    )
+    return html.Div(
+        [
+            html.H1("Enter monthly figures", className="h2"),
+            html.P(
+                "Choose a measure and a month, type the figure and save. A month that already has a figure is "
+                "corrected instead, with a reason. The performance team approves every figure before it counts "
+                "on the public page.",
+                className="lead fs-6",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(form, lg=6, className="mb-4"),
+                    dbc.Col(html.Section(id=ids.ENTRY_CURRENT, className="border rounded p-3 bg-body",
+                                         **{"aria-labelledby": ids.ENTRY_PANEL_HEADING, "aria-live": "polite"}),
+                            lg=6),
+                ]
+            ),
+            dcc.Store(id=ids.ENTRY_VERSION, data=None),
+            dcc.Store(id=ids.ENTRY_SAVED, data=0),
+        ]
+    )

@@ -1,0 +1,241 @@
+"""Read functions for the staff work pages: what a person may enter, what is stored, what waits for approval.
+
+Also the pure ordering and filtering of the internal dashboard's rows (worst first). No screen, no Dash, no Flask.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from models.catalog import Goal, Measure
+from models.measurements import Measurement, Revision
+from models.org import Department, User
+from models.progress import add_months, last_complete_month, month_start
+from models.queries import MeasureStatus
+from models.services import Actor
+
+# States of a previous month's value that count as "the figure we had" when judging a change.
+COMPARABLE_STATES = ("submitted", "approved")
+# Dashboard filter values besides the status names themselves.
+FILTER_ALL = "all"
+FILTER_LATE = "late"  # figure due or overdue
+FILTER_AWAITING = "awaiting"  # latest value awaits approval
+FILTER_UNPUBLISHED = "unpublished"
+# Worst first: off track, at risk, then figures that are late, then no data, then the good news.
+_CONCERN_BY_STATUS = {"off_track": 0, "at_risk": 1, "no_data": 4, "on_track": 5, "achieved": 6}
+_CONCERN_BY_FRESHNESS = {"overdue": 2, "due": 3}
+_FRESHNESS_RANK = {"overdue": 0, "due": 1, "current": 2}
+
+
+@dataclass(frozen=True)
+class EnterableMeasure:
+    """A measure someone may enter values for, with what they need to enter it right."""
+
+    id: int
+    slug: str
+    name: str
+    goal_title: str
+    department_name: str
+    unit: str
+    decimals: int
+    valid_min: float | None
+    valid_max: float | None
+    definition: str
+    data_source: str
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """The value stored for one measure and month, its review state and who touched it when."""
+
+    id: int
+    measure_id: int
+    period: date
+    value: float
+    state: str
+    version: int
+    note: str | None
+    entered_by: str | None
+    entered_at: datetime | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A submitted value awaiting approval, with last month's figure to compare it against."""
+
+    id: int
+    version: int
+    measure_id: int
+    measure_name: str
+    department_name: str
+    unit: str
+    decimals: int
+    period: date
+    value: float
+    note: str | None
+    entered_by: str | None
+    entered_at: datetime | None
+    previous_period: date
+    previous_value: float | None
+    correction_reason: str | None
+    corrected_from: float | None
+
+    @property
+    def change(self) -> float | None:
+        """This month's value minus the previous month's, or None when there is nothing to compare."""
+        return None if self.previous_value is None else self.value - self.previous_value
+
+
+def _enterable_select(actor: Actor | None) -> Select | None:
+    """The measures `actor` may enter: all for admins, their department's for editors, None for anyone else."""
+    stmt = (
+        select(
+            Measure.id, Measure.slug, Measure.name, Goal.title.label("goal_title"),
+            Department.name.label("department_name"), Measure.unit, Measure.decimals, Measure.valid_min,
+            Measure.valid_max, Measure.definition, Measure.data_source,
+        )
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(Department, Department.id == Measure.owner_department_id)
+        .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
+    )
+    if actor is None:
+        return None
+    if actor.role == "admin":
+        return stmt
+    if actor.role == "editor" and actor.department_id is not None:
+        return stmt.where(Measure.owner_department_id == actor.department_id)
+    return None
+
+
+def enterable_measures(session: Session, actor: Actor | None) -> list[EnterableMeasure]:
+    """Measures the person may enter values for, in display order (admins: all; editors: own department's)."""
+    stmt = _enterable_select(actor)
+    if stmt is None:
+        return []
+    return [EnterableMeasure(**row._asdict()) for row in session.execute(stmt)]
+
+
+def measure_for_entry(session: Session, actor: Actor | None, measure_id: int) -> EnterableMeasure | None:
+    """One measure the person may enter values for, or None when it does not exist or is not theirs to enter."""
+    stmt = _enterable_select(actor)
+    if stmt is None:
+        return None
+    row = session.execute(stmt.where(Measure.id == measure_id)).first()
+    return EnterableMeasure(**row._asdict()) if row else None
+
+
+def stored_value(session: Session, measure_id: int, period: date) -> StoredValue | None:
+    """The value stored for a measure and month (any review state), or None when the month has none yet."""
+    entered, reviewed = aliased(User), aliased(User)
+    row = session.execute(
+        select(Measurement, entered.display_name, reviewed.display_name)
+        .outerjoin(entered, entered.id == Measurement.entered_by_id)
+        .outerjoin(reviewed, reviewed.id == Measurement.reviewed_by_id)
+        .where(Measurement.measure_id == measure_id, Measurement.period == month_start(period))
+    ).first()
+    if row is None:
+        return None
+    m, entered_name, reviewed_name = row
+    return StoredValue(
+        id=m.id, measure_id=m.measure_id, period=m.period, value=m.value, state=m.state, version=m.version,
+        note=m.note, entered_by=entered_name, entered_at=m.entered_at, reviewed_by=reviewed_name,
+        reviewed_at=m.reviewed_at, review_note=m.review_note,
+    )
+
+
+def approval_queue(session: Session) -> list[QueueItem]:
+    """Every submitted value, oldest month first, with the previous month's value and any correction reason."""
+    entered = aliased(User)
+    rows = session.execute(
+        select(
+            Measurement.id, Measurement.version, Measurement.measure_id, Measurement.period, Measurement.value,
+            Measurement.note, Measurement.entered_at, Measure.name, Measure.unit, Measure.decimals,
+            Department.name.label("department_name"), entered.display_name.label("entered_by"),
+        )
+        .join(Measure, Measure.id == Measurement.measure_id)
+        .join(Department, Department.id == Measure.owner_department_id)
+        .outerjoin(entered, entered.id == Measurement.entered_by_id)
+        .where(Measurement.state == "submitted")
+        .order_by(Measurement.period, Measure.display_order, Measure.id)
+    ).all()
+    if not rows:
+        return []
+    wanted = {(r.measure_id, add_months(r.period, -1)) for r in rows}
+    previous = dict(
+        ((measure_id, period), value)
+        for measure_id, period, value in session.execute(
+            select(Measurement.measure_id, Measurement.period, Measurement.value).where(
+                tuple_(Measurement.measure_id, Measurement.period).in_(sorted(wanted)),
+                Measurement.state.in_(COMPARABLE_STATES),
+            )
+        )
+    )
+    latest_revision: dict[int, Revision] = {}
+    for revision in session.scalars(
+        select(Revision).where(Revision.measurement_id.in_([r.id for r in rows])).order_by(Revision.id)
+    ):
+        latest_revision[revision.measurement_id] = revision
+    items = []
+    for r in rows:
+        revision = latest_revision.get(r.id)
+        corrected = revision is not None and revision.action == "correct"
+        previous_period = add_months(r.period, -1)
+        items.append(QueueItem(
+            id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
+            department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
+            note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
+            previous_value=previous.get((r.measure_id, previous_period)),
+            correction_reason=revision.reason if corrected else None,
+            corrected_from=revision.old_value if corrected else None,
+        ))
+    return items
+
+
+def judging_day(as_of: date | None, today: date) -> date:
+    """The day freshness is judged on: today for the latest month, else the last day of the month after `as_of`.
+
+    Looking back at June 2025, "overdue" should mean "June's figure was not in by its due date", not "no figure
+    since June 2025"; judging on July 31, 2025 gives exactly that.
+    """
+    if as_of is None or month_start(as_of) >= last_complete_month(today):
+        return today
+    return add_months(as_of, 2) - timedelta(days=1)
+
+
+def concern(measure: MeasureStatus) -> int:
+    """How urgently a measure needs attention: 0 off track, 1 at risk, 2 overdue, 3 due, ... 6 achieved."""
+    if measure.status in ("off_track", "at_risk"):
+        return _CONCERN_BY_STATUS[measure.status]
+    return _CONCERN_BY_FRESHNESS.get(measure.freshness, _CONCERN_BY_STATUS[measure.status])
+
+
+def worst_first(measures: Iterable[MeasureStatus]) -> list[MeasureStatus]:
+    """Measures ordered worst first (off track, at risk, overdue, due, no data, on track, achieved), stably."""
+    return sorted(measures, key=lambda m: (concern(m), _FRESHNESS_RANK.get(m.freshness, 2)))
+
+
+def filter_measures(measures: Iterable[MeasureStatus], *, goal: str | None = None,
+                    status: str | None = None) -> list[MeasureStatus]:
+    """Measures of one goal (slug; None or "all" for every goal) in one status or worklist (see FILTER_*)."""
+    chosen = []
+    for m in measures:
+        if goal and goal != FILTER_ALL and m.goal_slug != goal:
+            continue
+        if status and status != FILTER_ALL:
+            if status == FILTER_LATE and m.freshness not in ("due", "overdue"):
+                continue
+            if status == FILTER_AWAITING and m.latest_state != "submitted":
+                continue
+            if status == FILTER_UNPUBLISHED and m.published:
+                continue
+            if status not in (FILTER_LATE, FILTER_AWAITING, FILTER_UNPUBLISHED) and m.status != status:
+                continue
+        chosen.append(m)
+    return chosen
