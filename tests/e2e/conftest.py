@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,21 +209,6 @@ def module_page(_module_watched_page, request):
     return _module_watched_page.page
 
 
-def _script_only_body_footer(page) -> bool:
-    """Whether the page has the <footer> of Dash's index template that holds nothing but Dash's scripts."""
-    return page.evaluate(
-        """() => {
-            const footer = document.querySelector('body > footer');
-            return !!footer && [...footer.childNodes].every(
-                n => n.nodeName === 'SCRIPT' || (n.nodeType === Node.TEXT_NODE && !n.textContent.trim()));
-        }"""
-    )
-
-
-# Reported when Dash's index-template footer (scripts only) sits beside the shell's real page footer; see `axe`.
-_DUPLICATE_FOOTER_RULES = {"landmark-no-duplicate-contentinfo", "landmark-unique"}
-
-
 def _format_violations(violations: list[dict], url: str) -> str:
     lines = [f"axe-core found {len(violations)} accessibility violation(s) on {url}:"]
     for violation in violations:
@@ -245,12 +229,8 @@ def axe() -> Callable:
     """A checker: `axe(page)` runs axe-core (bundled with axe-playwright-python, no network) on the page as it is
     now and fails the test on any violation, naming rule, impact and target nodes.
 
-    Wait for the content you want checked before calling it. Two kinds of results are not counted:
-    - Dash's dropdown focus proxy (AXE_EXCLUDE above), a part of Dash's own component we cannot change;
-    - the duplicate-footer landmark rules while app.py's index template wraps Dash's <script> tags in a <footer>
-      (a second, empty contentinfo landmark beside the shell's real footer). The fix is one line in app.py
-      (`<footer>` -> `<div>` in INDEX_STRING); until then this is tolerated with a warning, and only for <footer>
-      nodes, so the check becomes strict by itself once the template is fixed.
+    Wait for the content you want checked before calling it. Only Dash's dropdown focus proxy (AXE_EXCLUDE above),
+    a part of Dash's own component we cannot change, is left out of the scan.
     """
     from axe_playwright_python.sync_playwright import Axe
 
@@ -259,14 +239,6 @@ def axe() -> Callable:
     def check(page) -> None:
         results = checker.run(page, context={"exclude": AXE_EXCLUDE})
         violations = results.response["violations"]
-        if violations and _script_only_body_footer(page):
-            tolerated = [v for v in violations if v["id"] in _DUPLICATE_FOOTER_RULES
-                         and all(n.get("html", "").startswith("<footer") for n in v["nodes"])]
-            if tolerated:
-                warnings.warn(
-                    "axe: tolerated " + ", ".join(v["id"] for v in tolerated) + " caused by the <footer> around "
-                    "Dash's scripts in app.py's INDEX_STRING; change it to a <div> to fix", stacklevel=2)
-            violations = [v for v in violations if v not in tolerated]
         if violations:
             pytest.fail(_format_violations(violations, page.url), pytrace=False)
 

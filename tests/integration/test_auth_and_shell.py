@@ -177,3 +177,26 @@ def test_public_overview_payload_is_compressed_and_small(client):
     assert response.status_code == 200
     assert response.headers.get("Content-Encoding") == "gzip"
     assert len(response.data) < 20_000
+
+
+def _render_page(client, dash_app, pathname: str, search: str = "") -> str:
+    """Ask the pages router for a page's layout, as the browser does on navigation."""
+    from callbacks.guard import ROUTER, callback_audience
+
+    key = next(k for k in dash_app.callback_map if callback_audience(k) == ROUTER)
+    values = {"pathname": pathname, "search": search}
+    inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["property"])}
+              for i in dash_app.callback_map[key]["inputs"]]
+    outputs = [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}]
+    response = client.post("/_dash-update-component", json={"output": key, "outputs": outputs, "inputs": inputs,
+                                                            "state": [], "changedPropIds": []})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_login_page_renders_its_messages_and_keeps_the_email(client, dash_app):
+    """After a failed sign-in the form shows why and keeps the typed email; after sign-out it confirms."""
+    failed = _render_page(client, dash_app, "/login", "?error=invalid&email=ocd.editor%40example.org")
+    assert "do not match an active account" in failed and "ocd.editor@example.org" in failed
+    assert "You are signed out." in _render_page(client, dash_app, "/login", "?error=signed-out")
+    assert "Too many sign-in attempts" in _render_page(client, dash_app, "/login", "?error=limited")
