@@ -139,9 +139,12 @@ def _read(folder: Path, name: str, columns: tuple[str, ...]) -> list[_Row]:
         for values in reader:
             line = reader.line_num
             if None in values:
-                raise SeedError(file, line, None, "row has more fields than the header")
-            if any(values.get(c) is None for c in columns):
-                raise SeedError(file, line, None, "row has fewer fields than the header")
+                raise SeedError(file, line, header[-1], "row has more fields than the header: the extra field "
+                                "comes after this column (put text that contains a comma in double quotes)")
+            empty = [c for c in header if c in columns and values.get(c) is None]
+            if empty:
+                raise SeedError(file, line, empty[0], "row has fewer fields than the header: this column and "
+                                "the ones after it have no field")
             rows.append(_Row(file, line, values))
         return rows
 
@@ -227,7 +230,9 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
         seen.add((measure["slug"], period))
         low, high = measure["valid_min"], measure["valid_max"]
         if (low is not None and value < low) or (high is not None and value > high):
-            raise row.fail("value", f"{value:g} is outside the valid range {low:g} to {high:g}")
+            shown_low = "no minimum" if low is None else f"{low:g}"
+            shown_high = "no maximum" if high is None else f"{high:g}"
+            raise row.fail("value", f"{value:g} is outside the valid range {shown_low} to {shown_high}")
         parsed["measurements"].append(dict(measure=measure["slug"], period=period, value=value,
                                            state=row.choice("state", MEASUREMENT_STATES),
                                            note=row.text("note", required=False),

@@ -127,7 +127,8 @@ def _load_measure(session: Session, measure_id: int) -> Measure:
 
 
 def _load_measurement(session: Session, measurement_id: int, *, for_update: bool = True) -> Measurement:
-    stmt = select(Measurement).where(Measurement.id == measurement_id)
+    # populate_existing: a copy already in this session's identity map may be stale; read the row as stored now.
+    stmt = select(Measurement).where(Measurement.id == measurement_id).execution_options(populate_existing=True)
     if for_update:
         stmt = stmt.with_for_update()
     measurement = session.scalar(stmt)
