@@ -33,7 +33,8 @@ def layout(**_query) -> html.Div:
             labelled("Month", dbc.Select(id=ids.ENTRY_PERIOD, options=months,
                                          value=last_complete_month(today).isoformat()), ids.ENTRY_PERIOD),
             labelled("Value", dbc.Input(id=ids.ENTRY_VALUE, type="text", autoComplete="off"),
-                     ids.ENTRY_VALUE, "Numbers only, in the unit shown on the right; commas are fine (12,430)."),
+                     ids.ENTRY_VALUE, "Numbers only, in the unit under “How this measure is counted”; commas are "
+                                      "fine (12,430)."),
             labelled("Note (optional)", dcc.Textarea(id=ids.ENTRY_NOTE, className="form-control", rows=2),
                      ids.ENTRY_NOTE, "Context for reviewers, e.g. the report the figure comes from. When "
                                      "correcting, leave empty to keep the stored note."),
