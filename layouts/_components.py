@@ -26,6 +26,15 @@ def month_label(period: date | None) -> str:
     return period.strftime("%B %Y") if period else "no data"
 
 
+def reason_beside_name(measure: MeasureStatus) -> str:
+    """The status reason without its leading "<measure name>: ", for places that already show the name."""
+    prefix = f"{measure.name.strip().rstrip('.')}: "
+    if not measure.reason.startswith(prefix):
+        return measure.reason
+    rest = measure.reason[len(prefix):]
+    return rest[:1].upper() + rest[1:]
+
+
 def status_badge(status: str) -> html.Span:
     """A badge with icon and text for a status."""
     icon, classes = STATUS_STYLE[status]
@@ -70,7 +79,7 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
         [
             html.H3(measure.name, className="h6 mb-1"),
             html.Div([status_badge(measure.status), freshness_badge(measure.freshness), *flags], className="mb-2"),
-            html.P(measure.reason, className="mb-2"),
+            html.P(reason_beside_name(measure), className="mb-2"),
             html.Dl(
                 [
                     html.Dt("Latest", className="col-5 col-sm-4 fw-normal text-body-secondary"),

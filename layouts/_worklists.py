@@ -10,7 +10,7 @@ from dash import html
 from dash._utils import stringify_id
 
 from layouts import ids
-from layouts._components import month_label, status_badge
+from layouts._components import month_label, reason_beside_name, status_badge
 from models.progress import STATUS_LABELS, add_months, format_value, month_start
 from models.queries import STATUS_ORDER, MeasureStatus
 from models.worklists import (
@@ -154,7 +154,7 @@ def _dashboard_row(m: MeasureStatus) -> html.Tr:
             html.Td(m.department_name, className="small"),
             html.Td([html.Span(value, className="fw-semibold text-nowrap"), html.Br(),
                      html.Span(month_label(m.latest_period), className="small text-body-secondary"), *value_flags]),
-            html.Td([status_badge(m.status), html.P(m.reason, className="small mb-0 mt-1")]),
+            html.Td([status_badge(m.status), html.P(reason_beside_name(m), className="small mb-0 mt-1")]),
             html.Td(freshness_cell(m.freshness)),
             html.Td(m.forecast or "—", className="small"),
         ],
