@@ -48,7 +48,7 @@ test: install-test
 
 ## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
 bench: install-test
-	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -64,6 +64,11 @@ class MeasureSpec:
             raise ValueError(f"trajectory must be one of {TRAJECTORIES}, not {self.trajectory!r}")
         if not 0 <= self.on_track_tolerance <= self.at_risk_tolerance:
             raise ValueError("tolerances must satisfy 0 <= on_track_tolerance <= at_risk_tolerance")
+        if isinstance(self.milestones, (tuple, list)) and not self.milestones:
+            # Most measures have none: skip the sorting (a spec is built for every measure on every page view).
+            if self.milestones != ():
+                object.__setattr__(self, "milestones", ())
+            return
         milestones = tuple(sorted((period, float(value)) for period, value in self.milestones))
         if len({_index(period) for period, _ in milestones}) != len(milestones):
             raise ValueError("a measure can have at most one milestone per month")
@@ -145,10 +150,12 @@ def expected_value(spec: MeasureSpec, period: date) -> float:
         return spec.target_value
     if month <= start:
         return spec.baseline_value
-    interim = []
-    if spec.trajectory == "milestones":
-        # Milestones outside the plan's span cannot bend it; the baseline and final target stay the end points.
-        interim = [(_index(p), v) for p, v in spec.milestones if start < _index(p) < end]
+    if spec.trajectory != "milestones" or not spec.milestones:
+        # One segment from baseline to target: the general case below without building its list of points.
+        baseline = spec.baseline_value
+        return baseline + (spec.target_value - baseline) * ((month - start) / (end - start))
+    # Milestones outside the plan's span cannot bend it; the baseline and final target stay the end points.
+    interim = [(_index(p), v) for p, v in spec.milestones if start < _index(p) < end]
     points = [(start, spec.baseline_value), *interim, (end, spec.target_value)]
     (m0, v0), (m1, v1) = next(seg for seg in pairwise(points) if month <= seg[1][0])
     return v0 + (v1 - v0) * ((month - m0) / (m1 - m0))
@@ -197,7 +204,14 @@ def performance_ratio(spec: MeasureSpec, actual: float, period: date) -> float |
     """Return the change achieved over the change the plan expected by period (unclamped; 1.0 = exactly on plan)."""
     if spec.trajectory == "constant":
         return _constant_ratio(spec, actual)
-    expected_change = expected_value(spec, period) - spec.baseline_value
+    return _ratio(spec, actual, expected_value(spec, period))
+
+
+def _ratio(spec: MeasureSpec, actual: float, expected: float) -> float | None:
+    """performance_ratio() for a period whose expected_value() is already known."""
+    if spec.trajectory == "constant":
+        return _constant_ratio(spec, actual)
+    expected_change = expected - spec.baseline_value
     if expected_change == 0:
         # Nothing was expected to change yet, so nothing can be behind plan yet.
         return 1.0
@@ -210,7 +224,13 @@ def status(spec: MeasureSpec, actual: float | None, period: date) -> str:
         return "no_data"
     if spec.trajectory != "constant" and _met(spec, actual):
         return "achieved"
-    ratio = performance_ratio(spec, actual, period)
+    return _status(spec, actual, performance_ratio(spec, actual, period))
+
+
+def _status(spec: MeasureSpec, actual: float, ratio: float | None) -> str:
+    """status() of a reported value whose performance ratio is already known."""
+    if spec.trajectory != "constant" and _met(spec, actual):
+        return "achieved"
     if ratio is None:
         # Only a constant measure whose quotient has no meaning gets here: judge it met or not.
         return "on_track" if _met(spec, actual) else "off_track"
@@ -306,12 +326,15 @@ def _position(spec: MeasureSpec, actual: float) -> str:
     return f"{value}, {word} from {baseline} toward {target} ({math.floor(share * 100 + _EPS)}% of the way)"
 
 
-def _schedule(spec: MeasureSpec, actual: float, period: date) -> str:
-    """Say what the plan expected by period and how far ahead or behind actual is (final target not met)."""
+def _schedule(spec: MeasureSpec, actual: float, period: date, judged: tuple[float, str] | None = None) -> str:
+    """Say what the plan expected by period and how far ahead or behind actual is (final target not met).
+
+    `judged` is (expected_value, status) at period when the caller has worked them out already.
+    """
     if _index(period) >= _index(spec.target_period):
         short = _about(spec, spec.target_value - actual)
         return f"The target was due by {format_month(spec.target_period)}, and this is about {short} short."
-    expected = expected_value(spec, period)
+    expected = judged[0] if judged else expected_value(spec, period)
     month = format_month(period)
     if expected == spec.baseline_value:
         plan = f"No change was expected by {month}"
@@ -327,7 +350,8 @@ def _schedule(spec: MeasureSpec, actual: float, period: date) -> str:
     if ahead > 0:
         return f"{plan}, so this is about {_about(spec, ahead)} ahead."
     # Within tolerance a measure can be behind and still on track; say so, or the badge and the words disagree.
-    still = ", which still counts as on track" if status(spec, actual, period) == "on_track" else ""
+    judged_status = judged[1] if judged else status(spec, actual, period)
+    still = ", which still counts as on track" if judged_status == "on_track" else ""
     return f"{plan}, so this is about {_about(spec, ahead)} behind{still}."
 
 
@@ -337,6 +361,11 @@ def reason(spec: MeasureSpec, actual: float | None, period: date | None) -> str:
         return "No value reported yet."
     if period is None:
         raise ValueError("a reported value needs the period it was reported for")
+    return _reason(spec, actual, period)
+
+
+def _reason(spec: MeasureSpec, actual: float, period: date, judged: tuple[float, str] | None = None) -> str:
+    """reason() of a reported value; `judged` is (expected_value, status) at period when already worked out."""
     name = spec.name.strip().rstrip(".")
     month = format_month(period)
     target = _fmt(spec, spec.target_value)
@@ -351,7 +380,7 @@ def reason(spec: MeasureSpec, actual: float | None, period: date | None) -> str:
         if _index(period) < _index(spec.target_period):
             early = f", ahead of the {format_month(spec.target_period)} target date"
         return f"{name}: {_fmt(spec, actual)}. Target of {target} met in {month}{early}."
-    return f"{name}: {_position(spec, actual)}. {_schedule(spec, actual, period)}"
+    return f"{name}: {_position(spec, actual)}. {_schedule(spec, actual, period, judged)}"
 
 
 # --- pace -------------------------------------------------------------------------------------------------------
@@ -360,19 +389,25 @@ def reason(spec: MeasureSpec, actual: float | None, period: date | None) -> str:
 def _clean(history: list[tuple[date, float]]) -> list[tuple[date, float]]:
     """Sort a history by month, one value a month."""
     by_month: dict[int, tuple[date, float]] = {}
-    for period, value in history:
+    for point in history:
+        period, value = point
         # Values are unique per month in storage; should a caller pass two, the later one wins, as a correction would.
-        by_month[_index(period)] = (month_start(period), float(value))
+        # (_index and month_start written out, and a point that is already a (first of month, float) tuple kept as
+        # it is: this runs for every measure on every page view.)
+        if type(point) is not tuple or period.day != 1 or type(value) is not float:
+            point = (period if period.day == 1 else period.replace(day=1), float(value))
+        by_month[period.year * 12 + period.month - 1] = point
     return [by_month[month] for month in sorted(by_month)]
 
 
 def _slope(points: list[tuple[date, float]]) -> float:
     """Return the least-squares slope per month through points (at least two distinct months)."""
-    xs = [months_between(points[0][0], period) for period, _ in points]
+    first = _index(points[0][0])
+    xs = [period.year * 12 + period.month - 1 - first for period, _ in points]
     ys = [value for _, value in points]
     x_mean, y_mean = sum(xs) / len(xs), sum(ys) / len(ys)
-    covariance = sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys))
-    variance = sum((x - x_mean) ** 2 for x in xs)
+    covariance = sum([(x - x_mean) * (y - y_mean) for x, y in zip(xs, ys)])
+    variance = sum([(x - x_mean) ** 2 for x in xs])
     return covariance / variance
 
 
@@ -380,7 +415,14 @@ def pace_forecast(spec: MeasureSpec, history: list[tuple[date, float]]) -> Forec
     """Project the recent pace (last 6 values) to the month the target is reached; None for constant measures."""
     if spec.trajectory == "constant":
         return None
-    points = _clean(history)[-FORECAST_WINDOW:]
+    return _pace(spec, _clean(history))
+
+
+def _pace(spec: MeasureSpec, points: list[tuple[date, float]]) -> Forecast | None:
+    """pace_forecast() of a history that _clean() has already sorted and made one value a month."""
+    if spec.trajectory == "constant":
+        return None
+    points = points[-FORECAST_WINDOW:]
     if len(points) < 2:
         return Forecast(None, None, False, "Not enough data for a forecast.")
     slope = _slope(points)
@@ -407,7 +449,7 @@ def pace_forecast(spec: MeasureSpec, history: list[tuple[date, float]]) -> Forec
 def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, due_day: int = 15) -> Evaluation:
     """Judge a measure from its history (any order) as of today: status, freshness, reason and forecast."""
     points = _clean(history)
-    forecast = pace_forecast(spec, points)
+    forecast = _pace(spec, points)
     if not points:
         return Evaluation(
             status="no_data",
@@ -421,13 +463,17 @@ def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, 
             latest_value=None,
         )
     latest_period, latest = points[-1]
+    # The plan's value, the ratio and the status are worked out once and shared with the reason.
+    expected = expected_value(spec, latest_period)
+    ratio = _ratio(spec, latest, expected)
+    judged_status = _status(spec, latest, ratio)
     return Evaluation(
-        status=status(spec, latest, latest_period),
+        status=judged_status,
         freshness=freshness(latest_period, today, due_day),
         progress=progress(spec, latest),
-        ratio=performance_ratio(spec, latest, latest_period),
-        expected=expected_value(spec, latest_period),
-        reason=reason(spec, latest, latest_period),
+        ratio=ratio,
+        expected=expected,
+        reason=_reason(spec, latest, latest_period, (expected, judged_status)),
         forecast=forecast,
         latest_period=latest_period,
         latest_value=latest,

@@ -6,16 +6,18 @@ the internal variant sees everything, with each value's review state and each me
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from sqlalchemy import Date, and_, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models.catalog import Goal, Measure, Milestone
 from models.measurements import Measurement
 from models.org import Department
 from models.progress import (
+    FORECAST_WINDOW,
     FRESHNESS_LABELS,
     STATUS_LABELS,
     MeasureSpec,
@@ -131,102 +133,171 @@ def overview(
     as_of = as_of or last_complete_month(today)
     states = PUBLIC_STATES if approved_only else INTERNAL_STATES
 
+    # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
+    # more than the queries themselves. Pending changes are flushed first, as session.execute would.
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+
+    # Goals and departments are few: read them once, not once per measure in a wider join.
+    departments = {dept_id: (slug, name) for dept_id, slug, name in conn.execute(
+        select(Department.id, Department.slug, Department.name)
+    ).all()}
+    goal_info = {goal_id: rest for goal_id, *rest in conn.execute(
+        select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+    ).all()}
     measure_stmt = (
         select(
             Measure.id, Measure.slug, Measure.name, Measure.definition, Measure.unit, Measure.decimals,
             Measure.direction, Measure.trajectory, Measure.baseline_value, Measure.baseline_period,
             Measure.target_value, Measure.target_period, Measure.data_source, Measure.citation,
             Measure.published, Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.due_day,
-            Goal.id.label("goal_id"), Goal.slug.label("goal_slug"), Goal.title.label("goal_title"),
-            Goal.summary.label("goal_summary"), Goal.published.label("goal_published"),
-            Department.slug.label("department_slug"), Department.name.label("department_name"),
+            Measure.goal_id, Measure.owner_department_id,
         )
         .join(Goal, Goal.id == Measure.goal_id)
-        .join(Department, Department.id == Measure.owner_department_id)
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
     )
     if published_only:
         measure_stmt = measure_stmt.where(Measure.published.is_(True), Goal.published.is_(True))
-    measure_rows = session.execute(measure_stmt).all()
-    goal_owner = dict(session.execute(
-        select(Goal.id, Department.name).join(Department, Department.id == Goal.owner_department_id)
-    ).all())
+    measure_rows = conn.execute(measure_stmt).all()
 
     milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    milestone_ids = [r.id for r in measure_rows if r.trajectory == "milestones"]
-    if milestone_ids:
-        for measure_id, period, target in session.execute(
+    if any(row[7] == "milestones" for row in measure_rows):
+        # Milestones of every milestones measure: a small table, one query, no list of ids to bind.
+        for measure_id, period, target in conn.execute(
             select(Milestone.measure_id, Milestone.period, Milestone.target_value)
-            .where(Milestone.measure_id.in_(milestone_ids))
-        ):
+            .join(Measure, Measure.id == Milestone.measure_id)
+            .where(Measure.trajectory == "milestones")
+        ).all():
             milestones[measure_id].append((period, target))
 
-    history, latest = _recent_values(session, states, as_of, history_months)
-    missing = [r.id for r in measure_rows if r.id not in latest]
+    history, latest = _recent_values(conn, states, as_of, history_months)
+    missing = [row[0] for row in measure_rows if row[0] not in latest]
     if missing:
-        latest.update(_latest_before(session, states, add_months(as_of, -history_months + 1), missing))
+        latest.update(_latest_before(conn, states, add_months(as_of, -history_months + 1), missing))
 
-    goals: dict[int, list[MeasureStatus]] = defaultdict(list)
-    goal_rows = {}
-    for row in measure_rows:
+    goals: dict[int, list[MeasureStatus]] = {}
+    no_history: list[tuple[date, float]] = []
+    no_milestones: tuple[tuple[date, float], ...] = ()
+    for (
+        measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value, baseline_period,
+        target_value, target_period, data_source, citation, published, on_track_tolerance, at_risk_tolerance,
+        due_day, goal_id, department_id,
+    ) in measure_rows:
+        goal_slug, goal_title, _summary, goal_published, _owner = goal_info[goal_id]
+        department_slug, department_name = departments[department_id]
         spec = MeasureSpec(
-            name=row.name, unit=row.unit, decimals=row.decimals, direction=row.direction,
-            trajectory=row.trajectory, baseline_value=row.baseline_value, baseline_period=row.baseline_period,
-            target_value=row.target_value, target_period=row.target_period,
-            milestones=tuple(milestones.get(row.id, ())), on_track_tolerance=row.on_track_tolerance,
-            at_risk_tolerance=row.at_risk_tolerance,
+            name=name, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
+            baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
+            target_period=target_period, milestones=tuple(milestones[measure_id]) if measure_id in milestones
+            else no_milestones, on_track_tolerance=on_track_tolerance, at_risk_tolerance=at_risk_tolerance,
         )
-        series = history.get(row.id, [])
-        last = latest.get(row.id)
+        series = history.get(measure_id, no_history)
+        last = latest.get(measure_id)
         if last and (not series or series[-1][0] != last[0]):
             series = [*series, (last[0], last[1])]
-        evaluation = evaluate(spec, series, today, due_day=row.due_day)
-        goals[row.goal_id].append(MeasureStatus(
-            measure_id=row.id, slug=row.slug, name=row.name, definition=row.definition, unit=row.unit,
-            decimals=row.decimals, direction=row.direction, trajectory=row.trajectory,
-            goal_slug=row.goal_slug, goal_title=row.goal_title, department_slug=row.department_slug,
-            department_name=row.department_name, data_source=row.data_source, citation=row.citation,
-            published=bool(row.published and row.goal_published), baseline_value=row.baseline_value,
-            baseline_period=row.baseline_period, target_value=row.target_value, target_period=row.target_period,
-            latest_period=evaluation.latest_period, latest_value=evaluation.latest_value,
-            latest_state=last[2] if last else None, status=evaluation.status, freshness=evaluation.freshness,
-            progress=evaluation.progress, expected=evaluation.expected, reason=evaluation.reason,
-            forecast=evaluation.forecast.text if evaluation.forecast else None,
-            history=tuple(series),
-        ))
-        goal_rows[row.goal_id] = row
+        # The series is already one value a month in month order (unique key, ORDER BY), so the engine needs only
+        # the months its pace forecast looks at: the same evaluation as from the whole series, for less work.
+        evaluation = evaluate(spec, series[-FORECAST_WINDOW:], today, due_day=due_day)
+        forecast = evaluation.forecast
+        measure = _frozen(MeasureStatus, _MEASURE_STATUS_FIELDS, {
+            "measure_id": measure_id, "slug": slug, "name": name, "definition": definition, "unit": unit,
+            "decimals": decimals, "direction": direction, "trajectory": trajectory,
+            "goal_slug": goal_slug, "goal_title": goal_title, "department_slug": department_slug,
+            "department_name": department_name, "data_source": data_source, "citation": citation,
+            "published": bool(published and goal_published), "baseline_value": baseline_value,
+            "baseline_period": baseline_period, "target_value": target_value, "target_period": target_period,
+            "latest_period": evaluation.latest_period, "latest_value": evaluation.latest_value,
+            "latest_state": last[2] if last else None, "status": evaluation.status,
+            "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
+            "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
+            "history": tuple(series),
+        })
+        if goal_id in goals:
+            goals[goal_id].append(measure)
+        else:
+            goals[goal_id] = [measure]
 
     goal_list = []
     for goal_id, measures in goals.items():
-        row = goal_rows[goal_id]
+        goal_slug, goal_title, goal_summary, goal_published, owner_id = goal_info[goal_id]
         counts = dict.fromkeys(STATUS_ORDER, 0)
         for m in measures:
             counts[m.status] += 1
         goal_list.append(GoalStatus(
-            goal_id=goal_id, slug=row.goal_slug, title=row.goal_title, summary=row.goal_summary,
-            published=bool(row.goal_published), department_name=goal_owner.get(goal_id, ""),
+            goal_id=goal_id, slug=goal_slug, title=goal_title, summary=goal_summary,
+            published=bool(goal_published),
+            department_name=departments[owner_id][1] if owner_id in departments else "",
             measures=tuple(measures), status_counts=counts,
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
 
 
-def _recent_values(session: Session, states: tuple[str, ...], as_of: date, months: int):
+_MEASURE_STATUS_FIELDS = frozenset(f.name for f in fields(MeasureStatus))
+
+
+def _frozen(cls, names: frozenset[str], values: dict):
+    """An instance of frozen dataclass `cls` from all of its field values, without its generated __init__.
+
+    A frozen dataclass sets each field through object.__setattr__; for MeasureStatus's 31 fields that costs more
+    per measure than reading the rows. The object is the same (fields, equality, hash, repr); should `values` not
+    name every field exactly, the real constructor runs and says what is wrong.
+    """
+    if values.keys() != names:
+        return cls(**values)
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
+
+
+def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, months: int):
     """Values of the last `months` months up to `as_of`, per measure, plus the latest (period, value, state)."""
     start = add_months(as_of, -months + 1)
-    rows = session.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
-        .where(Measurement.period >= start, Measurement.period <= as_of, Measurement.state.in_(states))
-        .order_by(Measurement.measure_id, Measurement.period)
-    )
+    # One range of the (period, measure_id, state, value) index (migration 0002), read in index order: no table rows,
+    # no sort. Month by month, each measure's list comes out in period order; its last row is its latest value.
+    # The state is checked in Python, not in SQL: a state condition would tempt SQLite (no statistics unless someone
+    # runs ANALYZE) into walking the (state, measure_id, period) index over all history instead of this window.
+    # Thousands of rows of four plain columns: read as the driver's tuples (no Row object apiece), a chunk at a time
+    # (one driver call per chunk, never all rows alive at once: less work for the garbage collector); each distinct
+    # period is converted once.
+    periods = _Periods(Date().dialect_impl(conn.dialect).result_processor(conn.dialect, None))
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    latest: dict[int, tuple[date, float, str]] = {}
-    for measure_id, period, value, state in rows:
-        history[measure_id].append((period, value))
-        latest[measure_id] = (period, value, state)
+    last_state: dict[int, str] = {}
+    result = conn.execute(
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        .where(Measurement.period >= start, Measurement.period <= as_of)
+        .order_by(Measurement.period, Measurement.measure_id)
+    )
+    try:
+        cursor = result.cursor
+        while rows := cursor.fetchmany(_CHUNK):
+            for measure_id, period, value, state in rows:
+                if state in states:
+                    history[measure_id].append((periods[period], value))
+                    last_state[measure_id] = state
+    finally:
+        result.close()
+    latest = {measure_id: (*series[-1], last_state[measure_id]) for measure_id, series in history.items()}
     return history, latest
 
 
-def _latest_before(session: Session, states: tuple[str, ...], before: date, measure_ids: list[int]):
+_CHUNK = 1000
+
+
+class _Periods(dict):
+    """Periods as the driver returns them (a date, or ISO text on SQLite) to dates, each distinct one parsed once."""
+
+    def __init__(self, parse):
+        super().__init__()
+        self.parse = parse  # the dialect's own conversion for a Date column, None where the driver gives dates
+
+    def __missing__(self, raw) -> date:
+        period = self.parse(raw) if self.parse else raw
+        self[raw] = period
+        return period
+
+
+def _latest_before(conn: Connection, states: tuple[str, ...], before: date, measure_ids: list[int]):
     """The latest value before `before` for measures with nothing recent, by one GROUP BY."""
     newest = (
         select(Measurement.measure_id, func.max(Measurement.period, type_=Date).label("period"))
@@ -234,8 +305,8 @@ def _latest_before(session: Session, states: tuple[str, ...], before: date, meas
         .group_by(Measurement.measure_id)
         .subquery()
     )
-    rows = session.execute(
+    rows = conn.execute(
         select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
         .join(newest, and_(Measurement.measure_id == newest.c.measure_id, Measurement.period == newest.c.period))
-    )
+    ).all()
     return {measure_id: (period, value, state) for measure_id, period, value, state in rows}
