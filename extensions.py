@@ -5,6 +5,8 @@ without importing the app.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,11 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 EXTENSION_KEY = "recoverystat.db"
+# Per-process copies of recent overviews in front of the shared cache: a key names its data version, so a copy can
+# never be stale, and a hit skips unpickling a thousand measures on every page view.
+_LOCAL_OVERVIEWS: OrderedDict[str, Overview] = OrderedDict()
+_LOCAL_LIMIT = 16
+_LOCAL_LOCK = threading.Lock()
 
 
 @dataclass
@@ -81,9 +88,19 @@ def cached_overview(*, public: bool, as_of: date | None = None, today: date | No
     today = today or date.today()
     with db_session() as session:
         version = current_data_version(session)
-        key = f"overview:v{version}:{'public' if public else 'internal'}:{as_of}:{today}"
+        key = (f"{current_app.config['CACHE_KEY_PREFIX']}overview:v{version}:"
+               f"{'public' if public else 'internal'}:{as_of}:{today}")
+        with _LOCAL_LOCK:
+            local = _LOCAL_OVERVIEWS.get(key)
+            if local is not None:
+                _LOCAL_OVERVIEWS.move_to_end(key)
+                return local
         result = cache.get(key)
         if result is None:
             result = overview(session, as_of=as_of, today=today, published_only=public, approved_only=public)
             cache.set(key, result)
-        return result
+    with _LOCAL_LOCK:
+        _LOCAL_OVERVIEWS[key] = result
+        while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
+            _LOCAL_OVERVIEWS.popitem(last=False)
+    return result
