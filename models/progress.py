@@ -379,7 +379,8 @@ def _reason(spec: MeasureSpec, actual: float, period: date, judged: tuple[float,
         early = ""
         if _index(period) < _index(spec.target_period):
             early = f", ahead of the {format_month(spec.target_period)} target date"
-        return f"{name}: {_fmt(spec, actual)}. Target of {target} met in {month}{early}."
+        # The latest month is when the target is known to be met, not when it was first met: say "in", not "since".
+        return f"{name}: {_fmt(spec, actual)} in {month}, so the target of {target} is met{early}."
     return f"{name}: {_position(spec, actual)}. {_schedule(spec, actual, period, judged)}"
 
 

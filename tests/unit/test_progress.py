@@ -382,7 +382,7 @@ def test_reason_ahead_and_on_schedule():
 def test_reason_achieved():
     text = reason(homes(), 20412, date(2026, 3, 1))
     assert "20,412" in text
-    assert "Target of 20,000 met in March 2026, ahead of the December 2028 target date." in text
+    assert "20,412 in March 2026, so the target of 20,000 is met, ahead of the December 2028 target date." in text
     assert "ahead of" not in reason(homes(), 20412, date(2029, 2, 1))
 
 
@@ -408,7 +408,7 @@ def test_reason_decrease():
     worse = reason(s, 4700, JUN_2026)
     assert "up from 4,600, away from the target of 0" in worse
     assert "behind" in worse
-    assert "Target of 0 met in" in reason(s, 0, JUN_2026)
+    assert "0 in June 2026, so the target of 0 is met" in reason(s, 0, JUN_2026)
 
 
 def test_reason_decrease_days():
