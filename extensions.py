@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.audit import current_data_version
-from models.base import make_engine, make_session_factory
+from models.base import make_engine, make_session_factory, session_scope
 from models.queries import Overview, overview
 from models.services import Actor
 
@@ -59,15 +59,8 @@ def database() -> Database:
 @contextmanager
 def db_session() -> Iterator[Session]:
     """A session of the current app that commits on success and rolls back on error."""
-    session = database().sessions()
-    try:
+    with session_scope(database().sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def current_actor() -> Actor | None:
