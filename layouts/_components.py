@@ -165,6 +165,7 @@ def month_picker(component_id: str, today: date, label: str = "Show progress as 
                          searchable=False, style={"minWidth": "14rem"}),
         ],
         className="mb-3",
+        style={"maxWidth": "22rem"},
         role="group",
         **{"aria-labelledby": label_id},
     )
