@@ -16,6 +16,7 @@ from flask_talisman import Talisman
 
 import api
 import callbacks
+from callbacks.errors import report_callback_error
 from extensions import EXTENSION_KEY, Database, cache, db_session, limiter, login_manager
 from layouts._components import shell
 from models.org import ROLE_LABELS, ROLES
@@ -145,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         update_title=None,
         serve_locally=True,
         compress=True,  # gzip callback payloads and assets (flask-compress)
+        on_error=report_callback_error,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING

@@ -215,7 +215,11 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
                     **{"aria-label": "Main"},
                 ),
             ),
-            html.Main(dbc.Container(page_container, fluid="lg"), id="main", tabIndex="-1"),
+            html.Main(
+                dbc.Container([html.Div(id=ids.APP_ALERT, role="status", **{"aria-live": "polite"}), page_container],
+                              fluid="lg"),
+                id="main", tabIndex="-1",
+            ),
             html.Footer(
                 dbc.Container(
                     html.P(

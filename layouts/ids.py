@@ -4,6 +4,7 @@
 # Shell (header, navigation) — public: it only shows what the signed-in person may use.
 NAV = "pub-nav"
 URL = "pub-url"
+APP_ALERT = "pub-app-alert"  # filled by callbacks.errors when a callback fails
 
 # Public progress page
 PUB_MONTH = "pub-month"

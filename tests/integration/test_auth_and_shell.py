@@ -200,3 +200,19 @@ def test_login_page_renders_its_messages_and_keeps_the_email(client, dash_app):
     assert "do not match an active account" in failed and "ocd.editor@example.org" in failed
     assert "You are signed out." in _render_page(client, dash_app, "/login", "?error=signed-out")
     assert "Too many sign-in attempts" in _render_page(client, dash_app, "/login", "?error=limited")
+
+
+def test_a_callback_whose_database_is_down_tells_the_person_and_changes_nothing():
+    """With the database unreachable a callback answers with a plain message and leaves its outputs alone."""
+    from conftest import callback_body
+
+    app = create_app(app_config("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    body = callback_body("pub-overview.children", [{"id": "pub-month", "property": "value", "value": "2026-10-01"}])
+    response = app.server.test_client().post("/_dash-update-component", json=body)
+    assert response.status_code in (200, 204)
+    if response.status_code == 200:
+        payload = response.get_json()
+        assert "pub-overview" not in payload.get("response", {}), "the overview was replaced"
+        assert "database is not answering" in response.get_data(as_text=True)
+    else:
+        raise AssertionError("no message was sent to the page")
