@@ -114,6 +114,10 @@ class _Row:
         except ValueError:
             raise self.fail(column, f"'{raw}' is not a date (YYYY-MM-DD)")
 
+    def slug_ref(self, column: str, known: dict[str, Any], what: str) -> str | None:
+        """An optional slug that, when given, must name a known record."""
+        return self.text(column, required=False) if self.ref(column, known, what, required=False) else None
+
     def ref(self, column: str, known: dict[str, Any], what: str, *, required: bool = True) -> Any:
         slug = self.text(column, required=required)
         if slug is None:
@@ -242,8 +246,8 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
     for row in _read(folder, "annotations", ("date", "text", "goal", "measure", "source")):
         parsed["annotations"].append(dict(
             event_date=row.day("date"), text=row.text("text"),
-            goal=row.ref("goal", goals, "goal", required=False) and row.text("goal"),
-            measure=row.ref("measure", measures, "measure", required=False) and row.text("measure"),
+            goal=row.slug_ref("goal", goals, "goal"),
+            measure=row.slug_ref("measure", measures, "measure"),
             citation=row.text("source", required=False) or "illustrative",
         ))
     return parsed
