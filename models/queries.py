@@ -179,23 +179,32 @@ def overview(
     goals: dict[int, list[MeasureStatus]] = {}
     no_history: list[tuple[date, float]] = []
     no_milestones: tuple[tuple[date, float], ...] = ()
-    for (
-        measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value, baseline_period,
-        target_value, target_period, data_source, citation, published, on_track_tolerance, at_risk_tolerance,
-        due_day, goal_id, department_id,
-    ) in measure_rows:
+    for row in measure_rows:
+        (
+            measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
+            baseline_period, target_value, target_period, data_source, citation, published, on_track_tolerance,
+            at_risk_tolerance, due_day, goal_id, department_id,
+        ) = row
         goal_slug, goal_title, _summary, goal_published, _owner = goal_info[goal_id]
         department_slug, department_name = departments[department_id]
+        series = history.get(measure_id, no_history)
+        last = latest.get(measure_id)
+        if last and (not series or series[-1][0] != last[0]):
+            series = [*series, (last[0], last[1])]
+        # Every input of this measure's status, so an unchanged measure is not evaluated again after a write to
+        # another one; the key holds all of them, so a memoized status can never be out of date.
+        memo_key = (tuple(row), goal_slug, goal_title, goal_published, department_slug, department_name,
+                    tuple(milestones.get(measure_id, ())), tuple(series), last[2] if last else None, today)
+        measure = _EVALUATED.get(memo_key)
+        if measure is not None:
+            goals.setdefault(goal_id, []).append(measure)
+            continue
         spec = MeasureSpec(
             name=name, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
             baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
             target_period=target_period, milestones=tuple(milestones[measure_id]) if measure_id in milestones
             else no_milestones, on_track_tolerance=on_track_tolerance, at_risk_tolerance=at_risk_tolerance,
         )
-        series = history.get(measure_id, no_history)
-        last = latest.get(measure_id)
-        if last and (not series or series[-1][0] != last[0]):
-            series = [*series, (last[0], last[1])]
         # The series is already one value a month in month order (unique key, ORDER BY), so the engine needs only
         # the months its pace forecast looks at: the same evaluation as from the whole series, for less work.
         evaluation = evaluate(spec, series[-FORECAST_WINDOW:], today, due_day=due_day)
@@ -213,10 +222,10 @@ def overview(
             "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
             "history": tuple(series),
         })
-        if goal_id in goals:
-            goals[goal_id].append(measure)
-        else:
-            goals[goal_id] = [measure]
+        if len(_EVALUATED) >= _EVALUATED_LIMIT:
+            _EVALUATED.clear()
+        _EVALUATED[memo_key] = measure
+        goals.setdefault(goal_id, []).append(measure)
 
     goal_list = []
     for goal_id, measures in goals.items():
@@ -234,6 +243,10 @@ def overview(
 
 
 _MEASURE_STATUS_FIELDS = frozenset(f.name for f in fields(MeasureStatus))
+# Evaluated measures by every input of their evaluation (see overview). Plain dict operations are atomic, so
+# threads may share it; it is emptied when full rather than tracked as an LRU.
+_EVALUATED: dict[tuple, MeasureStatus] = {}
+_EVALUATED_LIMIT = 10_000
 
 
 def _frozen(cls, names: frozenset[str], values: dict):

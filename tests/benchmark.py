@@ -251,19 +251,32 @@ def call(engine: Engine, history_months: int, options: dict):
 
 
 def time_audience(engine: Engine, history_months: int, options: dict, repeat: int, warmup: int) -> dict:
-    """Median and p95 (ms) of `repeat` overview() calls after `warmup` untimed ones."""
+    """Median and p95 (ms) of `repeat` overview() calls after `warmup` untimed ones, two ways.
+
+    "cold": every measure evaluated (the memo of evaluated measures emptied before each call), as after a restart
+    or a change to every measure; "query": unchanged measures reused from the memo, as after a write to one.
+    """
+    from models import queries
+
     result = None
     for _ in range(warmup):
         result = call(engine, history_months, options)
-    samples = []
+    cold, warm = [], []
+    for _ in range(repeat):
+        queries._EVALUATED.clear()
+        started = time.perf_counter()
+        result = call(engine, history_months, options)
+        cold.append((time.perf_counter() - started) * 1000)
     for _ in range(repeat):
         started = time.perf_counter()
         result = call(engine, history_months, options)
-        samples.append((time.perf_counter() - started) * 1000)
+        warm.append((time.perf_counter() - started) * 1000)
     return {
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(percentile(samples, 95), 2),
-        "min_ms": round(min(samples), 2),
+        "median_ms": round(statistics.median(warm), 2),
+        "p95_ms": round(percentile(warm, 95), 2),
+        "min_ms": round(min(warm), 2),
+        "cold_median_ms": round(statistics.median(cold), 2),
+        "cold_p95_ms": round(percentile(cold, 95), 2),
         "measures": len(result.measures) if result else 0,
     }
 
@@ -401,11 +414,13 @@ def summarize(results: dict, sizes: list[int]) -> dict:
     small, large = str(min(sizes)), str(max(sizes))
     ratios: dict[str, dict[str, float]] = {}
     met = True
+    cold_met = True
     cached_met = True
     for backend, by_size in results.items():
         for audience in AUDIENCES:
             p95 = by_size[large][audience]["p95_ms"]
             met &= p95 <= GOAL_P95_MS
+            cold_met &= by_size[large][audience]["cold_p95_ms"] <= GOAL_P95_MS
             cached_met &= by_size[large][audience].get("cached", {}).get("p95_ms", math.inf) <= GOAL_P95_MS
             if small != large:
                 ratio = by_size[large][audience]["median_ms"] / by_size[small][audience]["median_ms"]
@@ -416,6 +431,7 @@ def summarize(results: dict, sizes: list[int]) -> dict:
     summary["goal"] = {"p95_ms_max": GOAL_P95_MS, "ratio_max": GOAL_RATIO, "at_measures": int(large),
                        "ratio_of": "median"}
     summary["met"] = bool(met)
+    summary["cold_met"] = bool(cold_met)
     # The path a page view takes after the first read of each data version.
     summary["cached_met"] = bool(cached_met)
     return summary
@@ -427,8 +443,8 @@ def table(results: dict, args) -> str:
         f"overview() read path: {args.months} months of values, history window {args.history_months} months, "
         f"{args.repeat} timed calls after {args.warmup} warm-up, seed {args.seed}"
         + (", gc.freeze()" if args.gc_freeze else ""),
-        f"{'backend':<11} {'measures':>8} {'audience':<9} {'shown':>6} {'median ms':>10} {'p95 ms':>8} {'min ms':>8}"
-        f" {'cached median':>14} {'cached p95':>11}",
+        f"{'backend':<11} {'measures':>8} {'audience':<9} {'shown':>6} {'cold median':>12} {'cold p95':>9}"
+        f" {'query median':>13} {'query p95':>10} {'cached median':>14} {'cached p95':>11}",
     ]
     lines.append("-" * len(lines[-1]))
     for backend, by_size in results.items():
@@ -437,7 +453,8 @@ def table(results: dict, args) -> str:
                 f = by_size[str(size)][audience]
                 cached = f.get("cached", {})
                 lines.append(f"{backend:<11} {size:>8,} {audience:<9} {f['measures']:>6} "
-                             f"{f['median_ms']:>10.2f} {f['p95_ms']:>8.2f} {f['min_ms']:>8.2f}"
+                             f"{f['cold_median_ms']:>12.2f} {f['cold_p95_ms']:>9.2f}"
+                             f" {f['median_ms']:>13.2f} {f['p95_ms']:>10.2f}"
                              f" {cached.get('median_ms', float('nan')):>14.2f} {cached.get('p95_ms', float('nan')):>11.2f}")
     return "\n".join(lines)
 
@@ -484,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, args))
     print(f"goal: p95 <= {GOAL_P95_MS:g} ms at {max(args.sizes):,} measures and <= {GOAL_RATIO:g}x from "
           f"{min(args.sizes):,} to {max(args.sizes):,} (medians): query path {'met' if summary['met'] else 'NOT met'}; "
+          f"cold p95 {'met' if summary['cold_met'] else 'NOT met'}; "
           f"cached path (every view after a write's first) p95 {'met' if summary['cached_met'] else 'NOT met'}")
     print(json.dumps(summary, sort_keys=False), flush=True)
     return 0
