@@ -216,7 +216,7 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
                 ),
             ),
             html.Main(
-                dbc.Container([html.Div(id=ids.APP_ALERT, role="status", **{"aria-live": "polite"}), page_container],
+                dbc.Container([html.Div(id=ids.APP_ALERT), page_container],  # the alert inside says role="alert"
                               fluid="lg"),
                 id="main", tabIndex="-1",
             ),
