@@ -143,7 +143,7 @@ def test_seeded_status_spread_freshness_reasons_and_history_as_of_october_2026(s
             assert m.status_label and m.freshness_label
             periods = [p for p, _ in m.history]
             assert periods == sorted(set(periods)), m.slug
-            assert 1 <= len(m.history) <= 12
+            assert 0 < len(m.history) <= 12
             assert m.history[-1] == (m.latest_period, m.latest_value)
             assert all(p <= OCT_2026 for p in periods)
 
@@ -216,7 +216,7 @@ def test_one_overview_is_a_few_aggregated_statements(session, subtests):
                 event.remove(engine, "before_cursor_execute", record)
 
             assert view.measures
-            assert 1 <= len(statements) <= 6, statements
+            assert 0 < len(statements) <= 6, statements
             reading = [s for s in statements if re.search(r"\b(FROM|JOIN)\s+measurement\b(?!_)", s, re.I)]
             assert reading, statements
             for statement in reading:
