@@ -12,7 +12,8 @@ from typing import Any
 
 import dash
 from flask import Response, jsonify, redirect, request
-from flask_login import current_user
+
+from extensions import current_role
 
 AUDIENCE_ROLES: dict[str, frozenset[str] | None] = {
     "pub": None,  # anyone, signed in or not
@@ -77,10 +78,6 @@ def allowed(audience: str | None, role: str | None) -> bool:
     return roles is None or (role is not None and role in roles)
 
 
-def _role() -> str | None:
-    return current_user.role if current_user and current_user.is_authenticated else None
-
-
 def _refuse(role: str | None) -> Response:
     if role is None:
         response = jsonify(error="Sign in to see or change this.", login="/login")
@@ -104,7 +101,7 @@ def register(app: dash.Dash) -> None:
 
     @app.server.before_request
     def guard_dash_requests():
-        role = _role()
+        role = current_role()
         if request.path == update_path:
             body = request.get_json(silent=True) or {}
             key = body.get("output")

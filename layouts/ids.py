@@ -3,13 +3,11 @@
 
 # Shell (header, navigation) — public: it only shows what the signed-in person may use.
 NAV = "pub-nav"
-URL = "pub-url"
 APP_ALERT = "pub-app-alert"  # filled by callbacks.errors when a callback fails
 
 # Public progress page
 PUB_MONTH = "pub-month"
 PUB_OVERVIEW = "pub-overview"
-PUB_SUMMARY = "pub-summary"
 
 # Internal dashboard
 EXEC_MONTH = "exec-month"

@@ -126,11 +126,11 @@ def _load_measure(session: Session, measure_id: int) -> Measure:
     return measure
 
 
-def _load_measurement(session: Session, measurement_id: int, *, for_update: bool = True) -> Measurement:
+def _load_measurement(session: Session, measurement_id: int) -> Measurement:
     # populate_existing: a copy already in this session's identity map may be stale; read the row as stored now.
     stmt = select(Measurement).where(Measurement.id == measurement_id).execution_options(populate_existing=True)
-    if for_update:
-        stmt = stmt.with_for_update()
+    # Lock the row (PostgreSQL) so a concurrent change waits and is then seen as a newer version.
+    stmt = stmt.with_for_update()
     measurement = session.scalar(stmt)
     if measurement is None:
         raise NotFound("That value no longer exists. Reload the page.")
