@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run serve test bench install install-test migrate seed demo-accounts clean-venv
+.PHONY: run serve test lint bench install install-test migrate seed demo-accounts clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,14 @@ serve: install
 	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set: export a long random value first." >&2; exit 2; }
 	RECOVERYSTAT_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py app:server
 
-## Whole test suite; PostgreSQL and browser tests run when TEST_DATABASE_URL is set and Chromium is installed.
-test: install-test
+## Lint (ruff) and type-check (mypy on models/); part of `make test`.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## Lint, then the whole test suite; PostgreSQL and browser tests run when TEST_DATABASE_URL is set and Chromium is
+## installed.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).

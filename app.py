@@ -17,8 +17,16 @@ from flask_talisman import Talisman
 import api
 import callbacks
 from callbacks.errors import report_callback_error
-from extensions import EXTENSION_KEY, Database, cache, db_session, limiter, login_manager
+from extensions import (
+    EXTENSION_KEY,
+    Database,
+    cache,
+    db_session,
+    limiter,
+    login_manager,
+)
 from layouts._components import shell
+from models import clock
 from models.org import ROLE_LABELS, ROLES
 
 ROOT = Path(__file__).resolve().parent
@@ -127,6 +135,8 @@ def serve_shell():
 def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     """Build the Dash app and its Flask server from settings (environment plus `config` overrides)."""
     settings = load_settings(config)
+    if settings.get("TODAY"):
+        clock.set_today(settings["TODAY"])  # a pinned "today" for demos and screenshots
     server = Flask(__name__, instance_path=str(settings.get("INSTANCE_PATH", INSTANCE)))
     server.config.update(settings)
     server.extensions[EXTENSION_KEY] = Database.from_url(settings["DATABASE_URL"])

@@ -20,6 +20,7 @@ from flask_login import LoginManager, current_user
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
 from models.queries import Overview, overview
@@ -78,7 +79,7 @@ def current_role() -> str | None:
 
 def cached_overview(*, public: bool, as_of: date | None = None, today: date | None = None) -> Overview:
     """The overview for an audience, cached under the data version so a committed write is seen at once."""
-    today = today or date.today()
+    today = today or clock.today()
     with db_session() as session:
         version = current_data_version(session)
         key = (f"{current_app.config['CACHE_KEY_PREFIX']}overview:v{version}:"

@@ -17,8 +17,8 @@ accesslog = "-"
 
 def post_fork(server, worker):
     """Give each worker its own connections: pooled connections must not cross a fork."""
-    from extensions import EXTENSION_KEY
     import app as application
+    from extensions import EXTENSION_KEY
 
     application.server.extensions[EXTENSION_KEY].engine.dispose(close=False)
 

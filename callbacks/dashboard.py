@@ -1,8 +1,6 @@
 """Callbacks of the internal recovery dashboard."""
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 from dash import Input, Output
 
@@ -10,6 +8,7 @@ from callbacks.public import parse_month
 from extensions import cached_overview
 from layouts import ids
 from layouts._worklists import dashboard_summary, dashboard_table, goal_options
+from models import clock
 from models.queries import Overview
 from models.worklists import filter_measures, judging_day, worst_first
 
@@ -17,7 +16,7 @@ from models.worklists import filter_measures, judging_day, worst_first
 def dashboard_overview(month: str | None) -> Overview:
     """Everything (unpublished and unapproved too) as of the chosen month, freshness judged for that month."""
     as_of = parse_month(month)
-    return cached_overview(public=False, as_of=as_of, today=judging_day(as_of, date.today()))
+    return cached_overview(public=False, as_of=as_of, today=judging_day(as_of, clock.today()))
 
 
 def update_exec_goal_options(month: str | None) -> list[dict[str, str]]:

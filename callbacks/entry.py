@@ -16,7 +16,12 @@ from layouts._worklists import alert, measure_options, stale_details, stored_val
 from models.errors import NotFound, PermissionDenied, StaleEditError, ValidationError
 from models.progress import format_value
 from models.services import Actor, correct_value, submit_value
-from models.worklists import EnterableMeasure, enterable_measures, measure_for_entry, stored_value
+from models.worklists import (
+    EnterableMeasure,
+    enterable_measures,
+    measure_for_entry,
+    stored_value,
+)
 
 SAVE_LABEL, CORRECT_LABEL = "Save figure", "Save correction"
 NEXT_STEP = {

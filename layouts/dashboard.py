@@ -1,8 +1,6 @@
 """The internal recovery dashboard: every measure, published or not, worst first, for staff and the mayor's office."""
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -10,6 +8,7 @@ from dash import dcc, html
 from layouts import ids
 from layouts._components import month_options
 from layouts._worklists import STATUS_FILTER_OPTIONS, labelled
+from models import clock
 from models.worklists import FILTER_ALL
 
 dash.register_page(
@@ -25,7 +24,7 @@ dash.register_page(
 
 def layout(**_query) -> html.Div:
     """Filters, a status summary and one table of every measure; the callbacks fill in the data."""
-    months = month_options(date.today())
+    months = month_options(clock.today())
     return html.Div(
         [
             html.H1("Recovery dashboard", className="h2"),

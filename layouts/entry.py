@@ -1,14 +1,13 @@
 """Monthly entry: department staff enter and correct the figures of the measures they own."""
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
 from layouts._worklists import entry_month_options, labelled
+from models import clock
 from models.progress import last_complete_month
 
 dash.register_page(
@@ -24,7 +23,7 @@ dash.register_page(
 
 def layout(**_query) -> html.Div:
     """The entry form and the stored-value panel; measure options and the panel come from callbacks."""
-    today = date.today()
+    today = clock.today()
     months = entry_month_options(today)
     form = html.Div(
         [

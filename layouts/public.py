@@ -1,14 +1,13 @@
 """The public progress page: every published goal and measure, plain language, approved figures only."""
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
 from layouts._components import month_picker
+from models import clock
 
 dash.register_page(
     __name__,
@@ -37,7 +36,7 @@ def layout(**_query) -> html.Div:
                 "line says which numbers come from a publication.",
                 color="light", className="border small",
             ),
-            month_picker(ids.PUB_MONTH, date.today()),
+            month_picker(ids.PUB_MONTH, clock.today()),
             dcc.Loading(html.Div(id=ids.PUB_OVERVIEW, **{"aria-live": "polite"}), type="default"),
         ]
     )

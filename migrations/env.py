@@ -10,8 +10,8 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models import audit, catalog, measurements, org  # noqa: E402,F401  (register every table)
-from models.base import Base, make_engine  # noqa: E402
+from models import audit, catalog, measurements, org  # noqa: F401  (register every table)
+from models.base import Base, make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")

@@ -13,6 +13,7 @@ from sqlalchemy import Date, and_, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.catalog import Goal, Measure, Milestone
 from models.measurements import Measurement
 from models.org import Department
@@ -129,7 +130,7 @@ def overview(
     history_months: int = 12,
 ) -> Overview:
     """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
-    today = today or date.today()
+    today = today or clock.today()
     as_of = as_of or last_complete_month(today)
     states = PUBLIC_STATES if approved_only else INTERNAL_STATES
 

@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import bump_data_version, record_audit
-from models.catalog import DIRECTIONS, TRAJECTORIES, UNITS, Annotation, Goal, Measure, Milestone
+from models.catalog import (
+    DIRECTIONS,
+    TRAJECTORIES,
+    UNITS,
+    Annotation,
+    Goal,
+    Measure,
+    Milestone,
+)
 from models.measurements import MEASUREMENT_STATES, Measurement, Revision
 from models.org import DEPARTMENT_KINDS, Department
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from models import clock
 from models.audit import bump_data_version, record_audit
 from models.base import utcnow
 from models.catalog import Measure
@@ -181,7 +182,7 @@ def _finish(session: Session, actor: Actor, measurement: Measurement, action: st
 def submit_value(session: Session, actor: Actor, *, measure_id: int, period: date, value: Any,
                  note: str | None = None, source_ref: str | None = None, today: date | None = None) -> Measurement:
     """Enter a new monthly value (state `submitted`); a month that has a value already must be corrected instead."""
-    today = today or date.today()
+    today = today or clock.today()
     measure = _load_measure(session, measure_id)
     _check_may_enter(actor, measure)
     number = parse_value(value)

@@ -168,15 +168,15 @@ def approval_queue(session: Session) -> list[QueueItem]:
     if not rows:
         return []
     wanted = {(r.measure_id, add_months(r.period, -1)) for r in rows}
-    previous = dict(
-        ((measure_id, period), value)
+    previous = {
+        (measure_id, period): value
         for measure_id, period, value in session.execute(
             select(Measurement.measure_id, Measurement.period, Measurement.value).where(
                 tuple_(Measurement.measure_id, Measurement.period).in_(sorted(wanted)),
                 Measurement.state.in_(COMPARABLE_STATES),
             )
         )
-    )
+    }
     latest_revision: dict[int, Revision] = {}
     for revision in session.scalars(
         select(Revision).where(Revision.measurement_id.in_([r.id for r in rows])).order_by(Revision.id)

@@ -23,10 +23,20 @@ SEED_FOLDER = ROOT / "data" / "seed"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="recoverystat-tests-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["DATABASE_URL"] = f"sqlite:///{_SCRATCH / 'module-app.db'}"
+# Every test judges the seed data (values through October 2026) on one fixed day, whatever the machine's clock says;
+# the environment variable carries it to CLI subprocesses and the app's own reading of the clock.
+TEST_TODAY = "2026-11-20"
+os.environ["RECOVERYSTAT_TODAY"] = TEST_TODAY
 
-from models.base import Base, make_engine, make_session_factory  # noqa: E402
-from models import audit, catalog, measurements, org  # noqa: E402,F401
+from models import (  # noqa: E402,F401
+    audit,
+    catalog,
+    clock,
+    measurements,
+    org,
+)
 from models.accounts import create_user  # noqa: E402
+from models.base import make_engine, make_session_factory  # noqa: E402
 from models.seed import load_seed  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -40,6 +50,17 @@ TEST_USERS = {
     "editor": ("ocd.editor@example.org", "editor", "ocd"),
     "state_editor": ("state.editor@example.org", "editor", "la-ocd-dru"),
 }
+
+
+clock.set_today(TEST_TODAY)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[None]:
+    """Every test starts on TEST_TODAY; a test may move the clock with clock.set_today and it is put back after."""
+    clock.set_today(TEST_TODAY)
+    yield
+    clock.set_today(TEST_TODAY)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -12,7 +12,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from models.history_guard import APPEND_ONLY_TABLES, append_only_ddl, drop_append_only_ddl
+from models.history_guard import (
+    APPEND_ONLY_TABLES,
+    append_only_ddl,
+    drop_append_only_ddl,
+)
 
 revision = "0001"
 down_revision = None

@@ -36,8 +36,8 @@ AXE_EXCLUDE = [[".dash-dropdown-focus-target"]]
 def browser_unavailable() -> str | None:
     """Why browser tests cannot run here, or None when Playwright and Chromium are both present."""
     try:
-        import playwright.sync_api  # noqa: F401
         import axe_playwright_python.sync_playwright  # noqa: F401
+        import playwright.sync_api  # noqa: F401
     except ImportError as error:
         return f"Playwright or axe-playwright-python is not installed ({error}); install the 'test' extras"
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
+
+from models import clock
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # without Playwright the fixtures skip these tests (or fail them when REQUIRE_BROWSER=1)
@@ -112,9 +114,11 @@ def test_skip_link_moves_focus_to_main(page):
 
 
 def test_month_picker_changes_the_month_shown(page):
-    from layouts._components import month_options  # the picker's own options: newest complete month first
+    from layouts._components import (
+        month_options,  # the picker's own options: newest complete month first
+    )
 
-    options = month_options(date.today())
+    options = month_options(clock.today())
     current, wanted = options[0]["label"], options[12]["label"]
     open_public_page(page)
     as_of = page.get_by_text(re.compile(r"Status of measures as of"))

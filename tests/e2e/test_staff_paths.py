@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # without Playwright the fixtures skip these tests (or fail them when REQUIRE_BROWSER=1)
     expect = None
 
 from conftest import TEST_PASSWORD, TEST_USERS
+from models import clock
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
 
@@ -56,7 +57,7 @@ def control(page, which: tuple[str, re.Pattern]):
 
 def this_month() -> str:
     """The current month as the pages name it, e.g. "November 2026" (the server runs on this machine's clock)."""
-    return f"{date.today():%B %Y}"
+    return f"{clock.today():%B %Y}"
 
 
 def in_range(slug: str, number: float) -> bool:

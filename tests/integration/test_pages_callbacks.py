@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from conftest import TEST_USERS, login, post_callback
 from extensions import EXTENSION_KEY
+from models import clock
 from models.audit import current_data_version
 from models.catalog import Measure
 from models.measurements import Measurement, Revision
@@ -22,8 +23,8 @@ ENTRY_SAVE_OUTPUTS = ["entry-feedback.children", "entry-saved.data", "entry-reas
 ENTRY_PANEL_OUTPUTS = ["entry-current.children", "entry-version.data", "entry-reason-group.hidden",
                        "entry-save.children"]
 ADMIN_DECISION_OUTPUTS = ["admin-feedback.children", "admin-done.data"]
-THIS_MONTH = month_start(date.today())
-LAST_MONTH = last_complete_month(date.today())
+THIS_MONTH = month_start(clock.today())
+LAST_MONTH = last_complete_month(clock.today())
 
 
 # --- building requests the way Dash's renderer does ---------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import CheckConstraint, inspect, insert, select, text, update
+from sqlalchemy import CheckConstraint, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app import alembic_config

@@ -1,7 +1,7 @@
 """Account services (models/accounts.py): creating people and signing them in, with the audit trail of both."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -101,11 +101,11 @@ def test_authenticate_checks_password_and_activity_and_audits_every_attempt(sess
 
     with subtests.test("right password, email in another case"):
         logins_before = len(events(session, "login"))
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         signed_in = authenticate(session, f"  {email.upper()} ", TEST_PASSWORD)
         assert signed_in is not None and signed_in.id == user.id
         assert signed_in.last_login_at is not None
-        assert started - timedelta(seconds=5) <= signed_in.last_login_at <= datetime.now(timezone.utc)
+        assert started - timedelta(seconds=5) <= signed_in.last_login_at <= datetime.now(UTC)
         logins = events(session, "login")[logins_before:]
         assert [(e.actor, e.user_id, e.entity_id) for e in logins] == [(email, user.id, str(user.id))]
         session.commit()

@@ -78,7 +78,7 @@ def test_internal_view_shows_everything_and_the_public_switch_hides_unpublished(
     assert not unpublished_goals & {g.slug for g in public.goals}
 
     # Goals come in display order and each goal's counts add up to its measures.
-    orders = {slug: order for slug, order in session.execute(select(Goal.slug, Goal.display_order))}
+    orders = dict(session.execute(select(Goal.slug, Goal.display_order)))
     assert [orders[g.slug] for g in internal.goals] == sorted(orders[g.slug] for g in internal.goals)
     for goal in internal.goals:
         assert sum(goal.status_counts.values()) == len(goal.measures)
@@ -206,7 +206,7 @@ def test_one_overview_is_a_few_aggregated_statements(session, subtests):
         with subtests.test(**{k: str(v) for k, v in switches.items()}):
             statements: list[str] = []
 
-            def record(conn, cursor, statement, parameters, context, executemany):
+            def record(conn, cursor, statement, parameters, context, executemany, statements=statements):
                 statements.append(" ".join(statement.split()))
 
             event.listen(engine, "before_cursor_execute", record)

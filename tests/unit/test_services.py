@@ -6,7 +6,7 @@ failed call had added would be counted and caught.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
@@ -20,7 +20,14 @@ from models.errors import PermissionDenied, StaleEditError, ValidationError
 from models.measurements import Measurement, Revision
 from models.org import Department, User
 from models.progress import format_value
-from models.services import Actor, approve_value, correct_value, parse_value, return_value, submit_value
+from models.services import (
+    Actor,
+    approve_value,
+    correct_value,
+    parse_value,
+    return_value,
+    submit_value,
+)
 
 TODAY = date(2026, 11, 28)
 THIS_MONTH = date(2026, 11, 1)
@@ -502,7 +509,7 @@ def test_database_checks_refuse_bad_rows_that_skip_the_services(session, subtest
     department_id = session.scalar(select(Department.id).order_by(Department.id))
     good_user = {"email": "probe@example.org", "display_name": "Probe", "password_hash": "x", "role": "editor",
                  "department_id": department_id, "active": True,
-                 "created_at": datetime(2026, 11, 28, tzinfo=timezone.utc)}
+                 "created_at": datetime(2026, 11, 28, tzinfo=UTC)}
     session.rollback()
 
     cases = [

@@ -7,12 +7,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from models import clock
 from models.catalog import Measure
 from models.measurements import Measurement
 from models.org import Department, User
 from models.progress import add_months, month_start
 from models.queries import overview
-from models.services import Actor, approve_value, correct_value, return_value, submit_value
+from models.services import (
+    Actor,
+    approve_value,
+    correct_value,
+    return_value,
+    submit_value,
+)
 from models.worklists import (
     FILTER_AWAITING,
     FILTER_LATE,
@@ -122,7 +129,7 @@ def test_stored_value_for_a_measure_and_month(session):
 def test_stored_value_names_who_entered_and_reviewed(session, editor, admin):
     """A returned value names who entered it, who reviewed it and why it came back."""
     rental = measure_id(session, "ocd-rental-units-repaired")
-    period = month_start(date.today())
+    period = month_start(clock.today())
     assert stored_value(session, rental, period) is None
     entered = submit_value(session, editor, measure_id=rental, period=period, value="1,000")
     session.flush()
@@ -169,7 +176,7 @@ def test_queue_drops_approved_values_and_shows_correction_reasons(session, edito
     assert first.id not in {i.id for i in approval_queue(session)}
 
     rental = measure_id(session, "ocd-rental-units-repaired")
-    period = month_start(date.today())
+    period = month_start(clock.today())
     entered = submit_value(session, editor, measure_id=rental, period=period, value=500)
     session.flush()
     correct_value(session, editor, measurement_id=entered.id, expected_version=entered.version, value=505,
