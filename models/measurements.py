@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -90,4 +92,4 @@ class Revision(Base):
     user: Mapped[User | None] = relationship()
 
 
-history_guard.install(Revision.__table__)
+history_guard.install(cast(Table, Revision.__table__))

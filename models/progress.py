@@ -24,6 +24,9 @@ FRESHNESS_LABELS = {"current": "Up to date", "due": "Due", "overdue": "Overdue"}
 STATUS_RANK = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
 
 DIRECTIONS = ("increase", "decrease")
+# A measure within 5% of the change its plan expected is on track, within 15% at risk, unless it sets its own.
+DEFAULT_ON_TRACK_TOLERANCE = 0.05
+DEFAULT_AT_RISK_TOLERANCE = 0.15
 TRAJECTORIES = ("linear", "milestones", "constant")
 
 FORECAST_WINDOW = 6
@@ -53,8 +56,8 @@ class MeasureSpec:
     target_value: float
     target_period: date
     milestones: tuple[tuple[date, float], ...] = ()
-    on_track_tolerance: float = 0.05
-    at_risk_tolerance: float = 0.15
+    on_track_tolerance: float = DEFAULT_ON_TRACK_TOLERANCE
+    at_risk_tolerance: float = DEFAULT_AT_RISK_TOLERANCE
 
     def __post_init__(self) -> None:
         """Reject specs the rules cannot judge, and keep milestones sorted by period."""

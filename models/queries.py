@@ -144,9 +144,12 @@ def overview(
     departments = {dept_id: (slug, name) for dept_id, slug, name in conn.execute(
         select(Department.id, Department.slug, Department.name)
     ).all()}
-    goal_info = {goal_id: rest for goal_id, *rest in conn.execute(
-        select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
-    ).all()}
+    goal_info: dict[int, tuple[str, str, str, bool, int]] = {
+        goal_id: (slug, title, summary, published, owner) for goal_id, slug, title, summary, published, owner
+        in conn.execute(
+            select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+        ).all()
+    }
     measure_stmt = (
         select(
             Measure.id, Measure.slug, Measure.name, Measure.definition, Measure.unit, Measure.decimals,

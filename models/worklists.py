@@ -178,22 +178,22 @@ def approval_queue(session: Session) -> list[QueueItem]:
         )
     }
     latest_revision: dict[int, Revision] = {}
-    for revision in session.scalars(
+    for stored in session.scalars(
         select(Revision).where(Revision.measurement_id.in_([r.id for r in rows])).order_by(Revision.id)
     ):
-        latest_revision[revision.measurement_id] = revision
+        latest_revision[stored.measurement_id] = stored
     items = []
     for r in rows:
         revision = latest_revision.get(r.id)
-        corrected = revision is not None and revision.action == "correct"
+        correction = revision if revision is not None and revision.action == "correct" else None
         previous_period = add_months(r.period, -1)
         items.append(QueueItem(
             id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
             department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
             note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
             previous_value=previous.get((r.measure_id, previous_period)),
-            correction_reason=revision.reason if corrected else None,
-            corrected_from=revision.old_value if corrected else None,
+            correction_reason=correction.reason if correction else None,
+            corrected_from=correction.old_value if correction else None,
         ))
     return items
 
