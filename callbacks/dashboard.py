@@ -8,15 +8,14 @@ from callbacks.public import parse_month
 from extensions import cached_overview
 from layouts import ids
 from layouts._worklists import dashboard_summary, dashboard_table, goal_options
-from models import clock
 from models.queries import Overview
-from models.worklists import filter_measures, judging_day, worst_first
+from models.worklists import filter_measures, worst_first
 
 
 def dashboard_overview(month: str | None) -> Overview:
     """Everything (unpublished and unapproved too) as of the chosen month, freshness judged for that month."""
     as_of = parse_month(month)
-    return cached_overview(public=False, as_of=as_of, today=judging_day(as_of, clock.today()))
+    return cached_overview(public=False, as_of=as_of)
 
 
 def update_exec_goal_options(month: str | None) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ exports all judge a measure the same way. The rules are those of DESIGN.md, sect
 import calendar
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")
@@ -257,6 +257,17 @@ def freshness(latest_period: date | None, today: date, due_day: int = 15) -> str
     last_day = calendar.monthrange(due_month.year, due_month.month)[1]
     due = due_month.replace(day=min(due_day, last_day))
     return "overdue" if today > due else "due"
+
+
+def judging_day(as_of: date | None, today: date) -> date:
+    """The day freshness is judged on: today for the latest month, else the last day of the month after `as_of`.
+
+    Looking back at June 2025, "overdue" should mean "June's figure was not in by its due date", not "no figure
+    since June 2025"; judging on July 31, 2025 gives exactly that.
+    """
+    if as_of is None or month_start(as_of) >= last_complete_month(today):
+        return today
+    return add_months(as_of, 2) - timedelta(days=1)
 
 
 # --- words ------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from sqlalchemy import Date, and_, func, select
+from sqlalchemy import Date, and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -132,7 +132,6 @@ def overview(
     """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
     today = today or clock.today()
     as_of = as_of or last_complete_month(today)
-    states = PUBLIC_STATES if approved_only else INTERNAL_STATES
 
     # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
     # more than the queries themselves. Pending changes are flushed first, as session.execute would.
@@ -175,10 +174,10 @@ def overview(
         ).all():
             milestones[measure_id].append((period, target))
 
-    history, latest = _recent_values(conn, states, as_of, history_months)
+    history, latest = _recent_values(conn, approved_only, as_of, history_months)
     missing = [row[0] for row in measure_rows if row[0] not in latest]
     if missing:
-        latest.update(_latest_before(conn, states, add_months(as_of, -history_months + 1), missing))
+        latest.update(_latest_before(conn, approved_only, add_months(as_of, -history_months + 1), missing))
 
     goals: dict[int, list[MeasureStatus]] = {}
     no_history: list[tuple[date, float]] = []
@@ -267,7 +266,20 @@ def _frozen(cls, names: frozenset[str], values: dict):
     return instance
 
 
-def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, months: int):
+def visible_value(value: float, state: str, approved_value: float | None,
+                  approved_only: bool) -> tuple[float, str] | None:
+    """The figure an audience sees for one stored month, with the state it counts as; None when it sees none.
+
+    The public sees the month's last approved figure, which stays in place while a correction of it waits for review
+    or has been sent back. Staff see the newest figure entered or approved; a figure sent back does not count, though
+    the approved figure it was meant to replace still stands.
+    """
+    if not approved_only and state in INTERNAL_STATES:
+        return value, state
+    return None if approved_value is None else (approved_value, "approved")
+
+
+def _recent_values(conn: Connection, approved_only: bool, as_of: date, months: int):
     """Values of the last `months` months up to `as_of`, per measure, plus the latest (period, value, state)."""
     start = add_months(as_of, -months + 1)
     # One range of the (period, measure_id, state, value) index (migration 0002), read in index order: no table rows,
@@ -281,17 +293,19 @@ def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, month
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
     last_state: dict[int, str] = {}
     result = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .where(Measurement.period >= start, Measurement.period <= as_of)
         .order_by(Measurement.period, Measurement.measure_id)
     )
     try:
         cursor = result.cursor
         while rows := cursor.fetchmany(_CHUNK):
-            for measure_id, period, value, state in rows:
-                if state in states:
-                    history[measure_id].append((periods[period], value))
-                    last_state[measure_id] = state
+            for measure_id, period, value, state, approved_value in rows:
+                seen = visible_value(value, state, approved_value, approved_only)
+                if seen is not None:
+                    history[measure_id].append((periods[period], seen[0]))
+                    last_state[measure_id] = seen[1]
     finally:
         result.close()
     latest = {measure_id: (*series[-1], last_state[measure_id]) for measure_id, series in history.items()}
@@ -314,16 +328,29 @@ class _Periods(dict):
         return period
 
 
-def _latest_before(conn: Connection, states: tuple[str, ...], before: date, measure_ids: list[int]):
+def visible_to(approved_only: bool):
+    """SQL condition: the stored month has a figure the audience sees (see visible_value)."""
+    if approved_only:
+        return Measurement.approved_value.is_not(None)
+    return or_(Measurement.state.in_(INTERNAL_STATES), Measurement.approved_value.is_not(None))
+
+
+def _latest_before(conn: Connection, approved_only: bool, before: date, measure_ids: list[int]):
     """The latest value before `before` for measures with nothing recent, by one GROUP BY."""
     newest = (
         select(Measurement.measure_id, func.max(Measurement.period, type_=Date).label("period"))
-        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, Measurement.state.in_(states))
+        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, visible_to(approved_only))
         .group_by(Measurement.measure_id)
         .subquery()
     )
     rows = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .join(newest, and_(Measurement.measure_id == newest.c.measure_id, Measurement.period == newest.c.period))
     ).all()
-    return {measure_id: (period, value, state) for measure_id, period, value, state in rows}
+    latest = {}
+    for measure_id, period, value, state, approved_value in rows:
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            latest[measure_id] = (period, *seen)
+    return latest

@@ -334,7 +334,8 @@ def load_seed(session: Session, folder: Path) -> SeedReport:
         session, report, "measurements", data["measurements"], dict(existing_values),
         lambda r: (r["measure"], r["period"]),
         lambda r: Measurement(measure_id=measures[r["measure"]].id, period=r["period"], value=r["value"],
-                              state=r["state"], note=r["note"], source_ref=r["source_ref"]),
+                              state=r["state"], note=r["note"], source_ref=r["source_ref"],
+                              approved_value=r["value"] if r["state"] == "approved" else None),
     )
     new_measurements = [m for k, m in added.items() if k not in existing_values]
     for measurement in new_measurements:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from models.catalog import Goal, Measure
 from models.measurements import Measurement, Revision
 from models.org import Department, User
-from models.progress import add_months, last_complete_month, month_start
+from models.progress import add_months, month_start
 from models.queries import MeasureStatus
 from models.services import Actor
 
@@ -196,17 +196,6 @@ def approval_queue(session: Session) -> list[QueueItem]:
             corrected_from=correction.old_value if correction else None,
         ))
     return items
-
-
-def judging_day(as_of: date | None, today: date) -> date:
-    """The day freshness is judged on: today for the latest month, else the last day of the month after `as_of`.
-
-    Looking back at June 2025, "overdue" should mean "June's figure was not in by its due date", not "no figure
-    since June 2025"; judging on July 31, 2025 gives exactly that.
-    """
-    if as_of is None or month_start(as_of) >= last_complete_month(today):
-        return today
-    return add_months(as_of, 2) - timedelta(days=1)
 
 
 def concern(measure: MeasureStatus) -> int:

@@ -78,7 +78,7 @@ def test_internal_view_shows_everything_and_the_public_switch_hides_unpublished(
     assert not unpublished_goals & {g.slug for g in public.goals}
 
     # Goals come in display order and each goal's counts add up to its measures.
-    orders = dict(session.execute(select(Goal.slug, Goal.display_order)))
+    orders = {slug: order for slug, order in session.execute(select(Goal.slug, Goal.display_order))}  # noqa: C416
     assert [orders[g.slug] for g in internal.goals] == sorted(orders[g.slug] for g in internal.goals)
     for goal in internal.goals:
         assert sum(goal.status_counts.values()) == len(goal.measures)
