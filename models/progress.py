@@ -173,11 +173,11 @@ def _met(spec: MeasureSpec, actual: float) -> bool:
 
 def _constant_ratio(spec: MeasureSpec, actual: float) -> float | None:
     """Return actual against a per-month target (target/actual for decrease), or None where that has no meaning."""
-    # The quotient only measures "how much of the target" when its denominator is positive; a zero or negative one
-    # would divide by zero or turn the comparison upside down.
-    if spec.direction == "increase":
-        return actual / spec.target_value if spec.target_value > 0 else None
-    return spec.target_value / actual if actual > 0 else None
+    # The quotient only measures "how much of the target" when both its terms are positive; a zero or negative one
+    # would divide by zero or turn the comparison upside down (a tiny negative quotient could even pass as "at risk"
+    # under a wide tolerance). Without it the value is judged simply met or not.
+    numerator, denominator = (actual, spec.target_value) if spec.direction == "increase" else (spec.target_value, actual)
+    return numerator / denominator if numerator > 0 and denominator > 0 else None
 
 
 def _clamp(x: float) -> float:
@@ -191,11 +191,11 @@ def progress(spec: MeasureSpec, actual: float) -> float | None:
         ratio = _constant_ratio(spec, actual)
         if ratio is not None:
             return _clamp(ratio)
-        # "At most t" with nothing left (actual 0) is as met as a measure gets; for "at least" a target of 0 or less
-        # gives no scale to measure the way by.
+        # "At most t" with nothing left (actual 0) is as met as a measure gets; "at least t" with nothing done yet
+        # has made no progress; for "at least" a target of 0 or less gives no scale to measure the way by.
         if spec.direction == "decrease":
             return 1.0 if _met(spec, actual) else 0.0
-        return None
+        return 0.0 if spec.target_value > 0 else None
     span = spec.target_value - spec.baseline_value
     if span == 0:
         return None
@@ -268,6 +268,19 @@ def judging_day(as_of: date | None, today: date) -> date:
     if as_of is None or month_start(as_of) >= last_complete_month(today):
         return today
     return add_months(as_of, 2) - timedelta(days=1)
+
+
+def goal_status(statuses: list[str] | tuple[str, ...]) -> str:
+    """A goal's status from its measures': the worst of those with data (achieved only when all of those are).
+
+    A goal is as healthy as its weakest measure: the mayor's office should see "at risk" on a goal as soon as any of
+    its measures is. Measures without data do not pull a goal down (freshness flags them); a goal none of whose
+    measures has data has no status either.
+    """
+    judged = [s for s in statuses if s in STATUS_RANK]
+    if not judged:
+        return "no_data"
+    return min(judged, key=STATUS_RANK.__getitem__)
 
 
 # --- words ------------------------------------------------------------------------------------------------------
@@ -352,12 +365,10 @@ def _schedule(spec: MeasureSpec, actual: float, period: date, judged: tuple[floa
     month = format_month(period)
     if expected == spec.baseline_value:
         plan = f"No change was expected by {month}"
-    elif spec.unit == "percent":
-        # "of the way" shares would be a second kind of percent next to the measure's own: give the level instead.
-        plan = f"{_fmt(spec, expected)} was expected by {month}"
     else:
-        share = (expected - spec.baseline_value) / (spec.target_value - spec.baseline_value)
-        plan = f"{round(share * 100)}% was expected by {month}"
+        # Always the level the plan called for, in the measure's own unit: a share of the way would read as a second
+        # kind of percent next to a percent measure's own ("26.7% was expected" must mean one thing everywhere).
+        plan = f"{_fmt(spec, expected)} was expected by {month}"
     ahead = (actual - expected) if spec.direction == "increase" else (expected - actual)
     if round(ahead, max(spec.decimals, 0)) == 0:
         return f"{plan}, so this is right on schedule."
@@ -461,6 +472,42 @@ def _pace(spec: MeasureSpec, points: list[tuple[date, float]]) -> Forecast | Non
     return Forecast(slope, reach, False, late)
 
 
+def _months_phrase(n: int) -> str:
+    """"1 month", "9 months"."""
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def pace_sentence(spec: MeasureSpec, judged_status: str, forecast: Forecast | None) -> Forecast | None:
+    """The forecast with a sentence that agrees with the status beside it.
+
+    Status judges where the latest figure stands against the plan; the forecast says where the recent pace leads.
+    They can differ (ahead of plan now, but slowing down), and the words must then say both, never one flatly
+    contradicting the other: "On track now, but at the recent pace the target is reached in March 2028, 9 months late."
+    """
+    if forecast is None or forecast.slope_per_month is None or judged_status in ("achieved", "no_data"):
+        return forecast
+    target_month = format_month(spec.target_period)
+    reach = forecast.reach_period
+    good_now = judged_status == "on_track"
+    if forecast.on_pace and reach is not None:
+        if good_now:
+            text = f"At this pace the target is reached by {format_month(reach)}."
+        else:
+            text = (f"Behind plan now, but at the recent pace the target is reached by {format_month(reach)}, "
+                    f"in time for the {target_month} target date.")
+    elif forecast.on_pace:
+        text = forecast.text
+    elif reach is not None:
+        late = _months_phrase(months_between(spec.target_period, reach))
+        lead = "On track now, but at" if good_now else "Not on pace: at"
+        text = f"{lead} the recent pace the target is reached in {format_month(reach)}, {late} after {target_month}."
+    elif good_now:
+        text = f"On track now, but the recent pace would not reach the target by {target_month}."
+    else:
+        text = f"Not on pace to reach the target by {target_month}: the recent trend is flat or moving away from it."
+    return Forecast(forecast.slope_per_month, reach, forecast.on_pace, text)
+
+
 def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, due_day: int = 15) -> Evaluation:
     """Judge a measure from its history (any order) as of today: status, freshness, reason and forecast."""
     points = _clean(history)
@@ -489,7 +536,7 @@ def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, 
         ratio=ratio,
         expected=expected,
         reason=_reason(spec, latest, latest_period, (expected, judged_status)),
-        forecast=forecast,
+        forecast=pace_sentence(spec, judged_status, forecast),
         latest_period=latest_period,
         latest_value=latest,
     )

@@ -24,6 +24,7 @@ from models.progress import (
     MeasureSpec,
     add_months,
     evaluate,
+    goal_status,
     last_complete_month,
 )
 
@@ -66,6 +67,7 @@ class MeasureStatus:
     reason: str
     forecast: str | None
     history: tuple[tuple[date, float], ...]
+    on_pace: bool | None = None  # whether the recent pace reaches the target in time (None: no forecast)
 
     @property
     def status_label(self) -> str:
@@ -90,6 +92,12 @@ class GoalStatus:
     department_name: str
     measures: tuple[MeasureStatus, ...]
     status_counts: dict[str, int] = field(default_factory=dict)
+    status: str = "no_data"  # models.progress.goal_status of its measures
+
+    @property
+    def status_label(self) -> str:
+        """Human label of the goal's status, e.g. "At risk"."""
+        return STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -224,6 +232,7 @@ def overview(
             "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
             "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
             "history": tuple(series),
+            "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
         })
         if len(_EVALUATED) >= _EVALUATED_LIMIT:
             _EVALUATED.clear()
@@ -240,7 +249,7 @@ def overview(
             goal_id=goal_id, slug=goal_slug, title=goal_title, summary=goal_summary,
             published=bool(goal_published),
             department_name=departments[owner_id][1] if owner_id in departments else "",
-            measures=tuple(measures), status_counts=counts,
+            measures=tuple(measures), status_counts=counts, status=goal_status([m.status for m in measures]),
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
 
