@@ -5,6 +5,7 @@ without importing the app.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
+from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +29,44 @@ from models.progress import judging_day
 from models.queries import Overview, overview
 from models.services import Actor
 
-cache = Cache()
+log = logging.getLogger("recoverystat.cache")
+
+
+class ResilientCache(Cache):
+    """flask-caching whose shared store may go away: a failed read is a miss, a failed write is skipped.
+
+    The cache only speeds reads up (every key names its data version), so without Redis pages are built from the
+    database as if nothing were cached. The outage is logged once, and again after the store comes back and fails anew.
+    """
+
+    _failing = False
+
+    def _survive(self, operation: str, default, call):
+        try:
+            result = call()
+        except RedisError as error:
+            if not ResilientCache._failing:
+                ResilientCache._failing = True
+                log.warning("shared cache unavailable (%s failed: %s); serving from the database until it returns",
+                            operation, error)
+            return default
+        ResilientCache._failing = False
+        return result
+
+    def get(self, *args, **kwargs):
+        """The cached value, or None when it is absent or the store does not answer."""
+        return self._survive("get", None, lambda: super(ResilientCache, self).get(*args, **kwargs))
+
+    def set(self, *args, **kwargs):
+        """Store a value; False when the store does not answer."""
+        return self._survive("set", False, lambda: super(ResilientCache, self).set(*args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        """Delete a value; False when the store does not answer."""
+        return self._survive("delete", False, lambda: super(ResilientCache, self).delete(*args, **kwargs))
+
+
+cache = ResilientCache()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -47,9 +86,9 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, *, statement_timeout_ms: int | None = None) -> Database:
         """Create the engine and session factory for a database URL."""
-        engine = make_engine(url)
+        engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
         return cls(engine=engine, sessions=make_session_factory(engine))
 
 

@@ -195,7 +195,7 @@ def overview(
             measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
             baseline_period, target_value, target_period, data_source, citation, published, on_track_tolerance,
             at_risk_tolerance, due_day, goal_id, department_id,
-        ) = row
+        ) = row  # type: ignore[misc]  # a Row of 20 columns; unpacked by position
         goal_slug, goal_title, _summary, goal_published, _owner = goal_info[goal_id]
         department_slug, department_name = departments[department_id]
         series = history.get(measure_id, no_history)
