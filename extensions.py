@@ -26,7 +26,7 @@ from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
 from models.progress import judging_day
-from models.queries import Overview, overview
+from models.queries import Overview, earliest_period, overview
 from models.services import Actor
 
 log = logging.getLogger("recoverystat.cache")
@@ -142,3 +142,16 @@ def cached_overview(*, public: bool, as_of: date | None = None, today: date | No
         while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
             _LOCAL_OVERVIEWS.popitem(last=False)
     return result
+
+
+def cached_earliest_period(*, public: bool) -> date | None:
+    """The first month with a figure the audience may see, cached under the data version."""
+    with db_session() as session:
+        version = current_data_version(session)
+        key = f"{current_app.config['CACHE_KEY_PREFIX']}earliest:v{version}:{'public' if public else 'internal'}"
+        found = cache.get(key)
+        if found is None:
+            first = earliest_period(session, published_only=public, approved_only=public)
+            found = first.isoformat() if first else ""
+            cache.set(key, found)
+    return date.fromisoformat(found) if found else None
