@@ -227,3 +227,12 @@ def test_a_callback_whose_database_is_down_tells_the_person_and_changes_nothing(
         assert "database is not answering" in response.get_data(as_text=True)
     else:
         raise AssertionError("no message was sent to the page")
+
+
+@pytest.mark.parametrize("email", ["a" * 300 + "@example.org", "admin@example.org\x00", "\r\nadmin@example.org",
+                                   "é" * 1000])
+def test_odd_emails_at_sign_in_are_a_failed_sign_in_not_a_server_error(client, email):
+    response = client.post("/login", data={"email": email, "password": "whatever", "next": "/dash\r\nX: y"})
+    assert response.status_code == 302
+    assert "error=invalid" in response.headers["Location"]
+    assert "\r" not in response.headers["Location"] and "\n" not in response.headers["Location"]
