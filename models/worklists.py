@@ -197,7 +197,7 @@ def approval_queue(session: Session) -> list[QueueItem]:
             id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
             department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
             note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
-            previous_value=previous.get((r.measure_id, previous_period)),
+            previous_value=previous.get((r.measure_id, previous_period)) if previous_period else None,
             correction_reason=correction.reason if correction else None,
             corrected_from=correction.old_value if correction else None,
         ))
