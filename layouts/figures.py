@@ -236,7 +236,8 @@ def progress_chart(detail: MeasureDetail, *, staff: bool = False, height: int = 
         traces.append(go.Scatter(
             name=ACTUAL, x=[_iso(p.period) for p in shown], y=[p.value for p in shown], mode="lines+markers",
             line={"color": BLUE, "width": 2.5},
-            marker={"color": BLUE, "size": 6,
+            # Years of monthly dots would blur into a thick line; the table under the chart has every month.
+            marker={"color": BLUE, "size": 6 if len(shown) <= 36 else 4,
                     "symbol": ["circle" if p.state == "approved" else "circle-open" for p in shown]},
             customdata=[f"{format_month(p.period)}: {_fmt(spec, p.value)}"
                         + ("" if p.state == "approved" else " (awaiting approval)") for p in shown],
