@@ -39,3 +39,9 @@ ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
 ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads
 ENTRY_PANEL_HEADING = "entry-current-heading"
 ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads
+
+# Public goal and measure pages (filled by callbacks.public from the slug in the address)
+PUB_GOAL_SLUG = "pub-goal-slug"
+PUB_GOAL_PAGE = "pub-goal-page"
+PUB_MEASURE_SLUG = "pub-measure-slug"
+PUB_MEASURE_PAGE = "pub-measure-page"
