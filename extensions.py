@@ -5,6 +5,7 @@ without importing the app.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -17,16 +18,55 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
+from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
+from models.progress import judging_day
 from models.queries import GoalDetail, MeasureDetail, Overview, goal_detail, measure_detail, overview
 from models.services import Actor
 
-cache = Cache()
+log = logging.getLogger("recoverystat.cache")
+
+
+class ResilientCache(Cache):
+    """flask-caching whose shared store may go away: a failed read is a miss, a failed write is skipped.
+
+    The cache only speeds reads up (every key names its data version), so without Redis pages are built from the
+    database as if nothing were cached. The outage is logged once, and again after the store comes back and fails anew.
+    """
+
+    _failing = False
+
+    def _survive(self, operation: str, default, call):
+        try:
+            result = call()
+        except RedisError as error:
+            if not ResilientCache._failing:
+                ResilientCache._failing = True
+                log.warning("shared cache unavailable (%s failed: %s); serving from the database until it returns",
+                            operation, error)
+            return default
+        ResilientCache._failing = False
+        return result
+
+    def get(self, *args, **kwargs):
+        """The cached value, or None when it is absent or the store does not answer."""
+        return self._survive("get", None, lambda: super(ResilientCache, self).get(*args, **kwargs))
+
+    def set(self, *args, **kwargs):
+        """Store a value; False when the store does not answer."""
+        return self._survive("set", False, lambda: super(ResilientCache, self).set(*args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        """Delete a value; False when the store does not answer."""
+        return self._survive("delete", False, lambda: super(ResilientCache, self).delete(*args, **kwargs))
+
+
+cache = ResilientCache()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -48,9 +88,9 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, *, statement_timeout_ms: int | None = None) -> Database:
         """Create the engine and session factory for a database URL."""
-        engine = make_engine(url)
+        engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
         return cls(engine=engine, sessions=make_session_factory(engine))
 
 
@@ -80,8 +120,12 @@ def current_role() -> str | None:
 
 
 def cached_overview(*, public: bool, as_of: date | None = None, today: date | None = None) -> Overview:
-    """The overview for an audience, cached under the data version so a committed write is seen at once."""
-    today = today or clock.today()
+    """The overview for an audience, cached under the data version so a committed write is seen at once.
+
+    Freshness is judged for the month being viewed (see models.progress.judging_day): a past month's figure that was
+    in on time is not "overdue" just because later months exist.
+    """
+    today = judging_day(as_of, today or clock.today())
     return _cached(f"overview:{'public' if public else 'internal'}:{as_of}:{today}",
                    lambda session: overview(session, as_of=as_of, today=today, published_only=public,
                                             approved_only=public))

@@ -26,6 +26,7 @@ AUDIENCE_ROLES: dict[str, frozenset[str] | None] = {
 # Dash's own pages machinery: the router (judged by page) and the clientside title updater.
 ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 ROUTER = "router"
+ANONYMOUS_BODY_LIMIT = 64 * 1024
 # Outputs of Dash's own clientside callbacks (the page title): they run in the browser and reveal nothing.
 PUBLIC_INTERNAL_IDS = frozenset({"_pages_dummy"})
 
@@ -145,7 +146,12 @@ def register(app: dash.Dash) -> None:
     def guard_dash_requests():
         role = current_role()
         if request.path == update_path:
+            if role is None:
+                # Public callbacks post a few hundred bytes; a large anonymous body is refused before it is read.
+                request.max_content_length = ANONYMOUS_BODY_LIMIT
             body = request.get_json(silent=True) or {}
+            if not isinstance(body, dict):
+                body = {}
             key = body.get("output")
             if not isinstance(key, str) or key not in app.callback_map:
                 return _refuse(role) if role is None else (jsonify(error="Unknown callback."), 400)

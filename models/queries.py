@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Date, and_, func, or_, select
 from sqlalchemy.engine import Connection
@@ -26,6 +25,7 @@ from models.progress import (
     MeasureSpec,
     add_months,
     evaluate,
+    goal_status,
     last_complete_month,
     next_figure_due,
     pace_forecast,
@@ -70,6 +70,7 @@ class MeasureStatus:
     reason: str
     forecast: str | None
     history: tuple[tuple[date, float], ...]
+    on_pace: bool | None = None  # whether the recent pace reaches the target in time (None: no forecast)
 
     @property
     def status_label(self) -> str:
@@ -94,6 +95,12 @@ class GoalStatus:
     department_name: str
     measures: tuple[MeasureStatus, ...]
     status_counts: dict[str, int] = field(default_factory=dict)
+    status: str = "no_data"  # models.progress.goal_status of its measures
+
+    @property
+    def status_label(self) -> str:
+        """Human label of the goal's status, e.g. "At risk"."""
+        return STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,6 @@ def overview(
     """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
     today = today or clock.today()
     as_of = as_of or last_complete_month(today)
-    states = PUBLIC_STATES if approved_only else INTERNAL_STATES
 
     # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
     # more than the queries themselves. Pending changes are flushed first, as session.execute would.
@@ -148,9 +154,12 @@ def overview(
     departments = {dept_id: (slug, name) for dept_id, slug, name in conn.execute(
         select(Department.id, Department.slug, Department.name)
     ).all()}
-    goal_info: dict[int, Any] = {goal_id: rest for goal_id, *rest in conn.execute(
-        select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
-    ).all()}
+    goal_info: dict[int, tuple[str, str, str, bool, int]] = {
+        goal_id: (slug, title, summary, published, owner) for goal_id, slug, title, summary, published, owner
+        in conn.execute(
+            select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+        ).all()
+    }
     measure_rows = conn.execute(_measure_select(published_only)).all()
 
     milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
@@ -163,10 +172,10 @@ def overview(
         ).all():
             milestones[measure_id].append((period, target))
 
-    history, latest = _recent_values(conn, states, as_of, history_months)
+    history, latest = _recent_values(conn, approved_only, as_of, history_months)
     missing = [row[0] for row in measure_rows if row[0] not in latest]
     if missing:
-        latest.update(_latest_before(conn, states, add_months(as_of, -history_months + 1), missing))
+        latest.update(_latest_before(conn, approved_only, add_months(as_of, -history_months + 1), missing))
 
     goals: dict[int, list[MeasureStatus]] = {}
     no_history: list[tuple[date, float]] = []
@@ -191,7 +200,7 @@ def overview(
             goal_id=goal_id, slug=goal_slug, title=goal_title, summary=goal_summary,
             published=bool(goal_published),
             department_name=departments[owner_id][1] if owner_id in departments else "",
-            measures=tuple(measures), status_counts=counts,
+            measures=tuple(measures), status_counts=counts, status=goal_status([m.status for m in measures]),
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
 
@@ -268,6 +277,7 @@ def _measure_status(row, goal_row, department: tuple[str, str], milestones: tupl
         "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
         "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
         "history": tuple(series),
+        "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
     })
     if len(_EVALUATED) >= _EVALUATED_LIMIT:
         _EVALUATED.clear()
@@ -296,7 +306,20 @@ def _frozen(cls, names: frozenset[str], values: dict):
     return instance
 
 
-def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, months: int):
+def visible_value(value: float, state: str, approved_value: float | None,
+                  approved_only: bool) -> tuple[float, str] | None:
+    """The figure an audience sees for one stored month, with the state it counts as; None when it sees none.
+
+    The public sees the month's last approved figure, which stays in place while a correction of it waits for review
+    or has been sent back. Staff see the newest figure entered or approved; a figure sent back does not count, though
+    the approved figure it was meant to replace still stands.
+    """
+    if not approved_only and state in INTERNAL_STATES:
+        return value, state
+    return None if approved_value is None else (approved_value, "approved")
+
+
+def _recent_values(conn: Connection, approved_only: bool, as_of: date, months: int):
     """Values of the last `months` months up to `as_of`, per measure, plus the latest (period, value, state)."""
     start = add_months(as_of, -months + 1)
     # One range of the (period, measure_id, state, value) index (migration 0002), read in index order: no table rows,
@@ -310,17 +333,19 @@ def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, month
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
     last_state: dict[int, str] = {}
     result = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .where(Measurement.period >= start, Measurement.period <= as_of)
         .order_by(Measurement.period, Measurement.measure_id)
     )
     try:
         cursor = result.cursor
         while rows := cursor.fetchmany(_CHUNK):
-            for measure_id, period, value, state in rows:
-                if state in states:
-                    history[measure_id].append((periods[period], value))
-                    last_state[measure_id] = state
+            for measure_id, period, value, state, approved_value in rows:
+                seen = visible_value(value, state, approved_value, approved_only)
+                if seen is not None:
+                    history[measure_id].append((periods[period], seen[0]))
+                    last_state[measure_id] = seen[1]
     finally:
         result.close()
     latest = {measure_id: (*series[-1], last_state[measure_id]) for measure_id, series in history.items()}
@@ -343,19 +368,32 @@ class _Periods(dict):
         return period
 
 
-def _latest_before(conn: Connection, states: tuple[str, ...], before: date, measure_ids: list[int]):
+def visible_to(approved_only: bool):
+    """SQL condition: the stored month has a figure the audience sees (see visible_value)."""
+    if approved_only:
+        return Measurement.approved_value.is_not(None)
+    return or_(Measurement.state.in_(INTERNAL_STATES), Measurement.approved_value.is_not(None))
+
+
+def _latest_before(conn: Connection, approved_only: bool, before: date, measure_ids: list[int]):
     """The latest value before `before` for measures with nothing recent, by one GROUP BY."""
     newest = (
         select(Measurement.measure_id, func.max(Measurement.period, type_=Date).label("period"))
-        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, Measurement.state.in_(states))
+        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, visible_to(approved_only))
         .group_by(Measurement.measure_id)
         .subquery()
     )
     rows = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .join(newest, and_(Measurement.measure_id == newest.c.measure_id, Measurement.period == newest.c.period))
     ).all()
-    return {measure_id: (period, value, state) for measure_id, period, value, state in rows}
+    latest = {}
+    for measure_id, period, value, state, approved_value in rows:
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            latest[measure_id] = (period, *seen)
+    return latest
 
 
 # --- one measure, one goal: the read path of the goal and measure pages -----------------------------------------
@@ -472,7 +510,6 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
     """MeasureDetail of each measure matching `which`, from one query per kind of row (not one per measure)."""
     today = today or clock.today()
     as_of = last_complete_month(today)
-    states = PUBLIC_STATES if approved_only else INTERNAL_STATES
     if session.autoflush:
         session.flush()
     conn = session.connection()
@@ -481,10 +518,13 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
         return []
     measure_ids = [row[0] for row in rows]
     goal_ids = {row[18] for row in rows}
-    goal_info: dict[int, Any] = {goal_id: rest for goal_id, *rest in conn.execute(
-        select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
-        .where(Goal.id.in_(goal_ids))
-    ).all()}
+    goal_info: dict[int, tuple[str, str, str, bool, int]] = {
+        goal_id: (slug, title, summary, published, owner) for goal_id, slug, title, summary, published, owner
+        in conn.execute(
+            select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+            .where(Goal.id.in_(goal_ids))
+        ).all()
+    }
     departments = {dept_id: (dept_slug, name) for dept_id, dept_slug, name in conn.execute(
         select(Department.id, Department.slug, Department.name)
         .where(Department.id.in_({row[19] for row in rows}))
@@ -497,12 +537,16 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
         milestones[measure_id].append((period, target))
     # The series of every measure at once: one query, in month order per measure.
     values: dict[int, list[SeriesPoint]] = defaultdict(list)
-    for measure_id, period, value, state in conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
-        .where(Measurement.measure_id.in_(measure_ids), Measurement.state.in_(states), Measurement.period <= as_of)
+    for measure_id, period, value, state, approved_value in conn.execute(
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
+        .where(Measurement.measure_id.in_(measure_ids), visible_to(approved_only), Measurement.period <= as_of)
         .order_by(Measurement.measure_id, Measurement.period)
     ).all():
-        values[measure_id].append(SeriesPoint(period, value, state))
+        # The same figure per month as the overview shows this audience (see visible_value).
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            values[measure_id].append(SeriesPoint(period, seen[0], seen[1]))
     notes = _annotations(conn, measure_ids, goal_ids)
     corrections = _corrections(conn, measure_ids, approved_only=approved_only)
 
