@@ -75,11 +75,14 @@ def events_list(detail: MeasureDetail) -> html.Div | None:
     """The events the chart numbers, in full, with their sources."""
     if not detail.annotations:
         return None
+    # The chart starts at the baseline (or the first figure, if earlier); events before that are listed, not drawn.
+    starts = min([detail.spec.baseline_period, *(p.period for p in detail.values[:1])])
     return html.Div(
         [
             html.H2("Events", className="h5 mt-3"),
             html.Ol([html.Li([f"{format_month(note.event_date)}: {note.text} ",
-                              html.Span(f"Source: {note.citation}.", className="text-body-secondary")])
+                              html.Span(f"Source: {note.citation}.", className="text-body-secondary"),
+                              " (before the chart begins)" if note.event_date.replace(day=1) < starts else None])
                      for note in detail.annotations], className="small"),
         ]
     )
