@@ -39,6 +39,8 @@ ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
 ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads
 ENTRY_PANEL_HEADING = "entry-current-heading"
 ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads
+ENTRY_CONFIRM_DROP = "entry-confirm-drop"  # checkbox: a running total really fell this month
+ENTRY_DROP_GROUP = "entry-drop-group"  # shown for running totals only
 
 # Public goal and measure pages (filled by callbacks.public from the slug in the address)
 PUB_GOAL_SLUG = "pub-goal-slug"
