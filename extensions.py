@@ -26,7 +26,7 @@ from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
 from models.progress import judging_day
-from models.queries import Overview, earliest_period, overview
+from models.queries import GoalDetail, MeasureDetail, Overview, earliest_period, goal_detail, measure_detail, overview
 from models.services import Actor
 
 log = logging.getLogger("recoverystat.cache")
@@ -73,8 +73,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 EXTENSION_KEY = "recoverystat.db"
 # Per-process copies of recent overviews in front of the shared cache: a key names its data version, so a copy can
 # never be stale, and a hit skips unpickling a thousand measures on every page view.
-_LOCAL_OVERVIEWS: OrderedDict[str, Overview] = OrderedDict()
-_LOCAL_LIMIT = 16
+_LOCAL_OVERVIEWS: OrderedDict[str, object] = OrderedDict()
+_LOCAL_LIMIT = 64
+# The shared cache cannot tell a stored None from a miss: an unknown slug is cached as this marker instead.
+_ABSENT = "absent"
 _LOCAL_LOCK = threading.Lock()
 
 
@@ -124,34 +126,52 @@ def cached_overview(*, public: bool, as_of: date | None = None, today: date | No
     in on time is not "overdue" just because later months exist.
     """
     today = judging_day(as_of, today or clock.today())
+    return _cached(f"overview:{'public' if public else 'internal'}:{as_of}:{today}",
+                   lambda session: overview(session, as_of=as_of, today=today, published_only=public,
+                                            approved_only=public))
+
+
+def cached_measure_detail(slug: str, *, public: bool, today: date | None = None) -> MeasureDetail | None:
+    """One measure's page data for an audience (None when absent or hidden), cached by data version."""
+    today = today or clock.today()
+    return _cached(f"measure:{'public' if public else 'internal'}:{today}:{slug}",
+                   lambda session: measure_detail(session, slug, published_only=public, approved_only=public,
+                                                  today=today))
+
+
+def cached_goal_detail(slug: str, *, public: bool, today: date | None = None) -> GoalDetail | None:
+    """One goal's page data for an audience (None when absent or hidden), cached by data version."""
+    today = today or clock.today()
+    return _cached(f"goal:{'public' if public else 'internal'}:{today}:{slug}",
+                   lambda session: goal_detail(session, slug, published_only=public, approved_only=public,
+                                               today=today))
+
+
+def _cached(name: str, compute):
+    """compute(session), kept in this process and the shared cache under the current data version."""
     with db_session() as session:
         version = current_data_version(session)
-        key = (f"{current_app.config['CACHE_KEY_PREFIX']}overview:v{version}:"
-               f"{'public' if public else 'internal'}:{as_of}:{today}")
+        key = f"{current_app.config['CACHE_KEY_PREFIX']}v{version}:{name}"
         with _LOCAL_LOCK:
             local = _LOCAL_OVERVIEWS.get(key)
             if local is not None:
                 _LOCAL_OVERVIEWS.move_to_end(key)
-                return local
+                return None if local == _ABSENT else local
         result = cache.get(key)
         if result is None:
-            result = overview(session, as_of=as_of, today=today, published_only=public, approved_only=public)
+            result = compute(session)
+            if result is None:
+                result = _ABSENT
             cache.set(key, result)
     with _LOCAL_LOCK:
         _LOCAL_OVERVIEWS[key] = result
         while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
             _LOCAL_OVERVIEWS.popitem(last=False)
-    return result
+    return None if result == _ABSENT else result
 
 
 def cached_earliest_period(*, public: bool) -> date | None:
     """The first month with a figure the audience may see, cached under the data version."""
-    with db_session() as session:
-        version = current_data_version(session)
-        key = f"{current_app.config['CACHE_KEY_PREFIX']}earliest:v{version}:{'public' if public else 'internal'}"
-        found = cache.get(key)
-        if found is None:
-            first = earliest_period(session, published_only=public, approved_only=public)
-            found = first.isoformat() if first else ""
-            cache.set(key, found)
-    return date.fromisoformat(found) if found else None
+    found = _cached(f"earliest:{'public' if public else 'internal'}",
+                    lambda session: earliest_period(session, published_only=public, approved_only=public))
+    return found

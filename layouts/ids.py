@@ -41,3 +41,9 @@ ENTRY_PANEL_HEADING = "entry-current-heading"
 ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads
 ENTRY_CONFIRM_DROP = "entry-confirm-drop"  # checkbox: a running total really fell this month
 ENTRY_DROP_GROUP = "entry-drop-group"  # shown for running totals only
+
+# Public goal and measure pages (filled by callbacks.public from the slug in the address)
+PUB_GOAL_SLUG = "pub-goal-slug"
+PUB_GOAL_PAGE = "pub-goal-page"
+PUB_MEASURE_SLUG = "pub-measure-slug"
+PUB_MEASURE_PAGE = "pub-measure-page"
