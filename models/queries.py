@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, and_, func, select
 from sqlalchemy.engine import Connection
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.catalog import Goal, Measure, Milestone
-from models.measurements import Measurement
+from models.measurements import Measurement, Revision
 from models.org import Department
 from models.progress import (
     FORECAST_WINDOW,
@@ -25,6 +25,7 @@ from models.progress import (
     add_months,
     evaluate,
     last_complete_month,
+    status,
 )
 
 # Values sent back for correction do not count for anyone's status.
@@ -120,6 +121,18 @@ class Overview:
         return max(periods) if periods else None
 
 
+def visible_measures(stmt, *, published_only: bool):
+    """`stmt` (which joins Measure and Goal) limited to what the audience may see: the one home of that rule."""
+    if published_only:
+        return stmt.where(Measure.published.is_(True), Goal.published.is_(True))
+    return stmt
+
+
+def visible_states(*, approved_only: bool) -> tuple[str, ...]:
+    """The review states whose values count for the audience (approved only for the public)."""
+    return PUBLIC_STATES if approved_only else INTERNAL_STATES
+
+
 def overview(
     session: Session,
     *,
@@ -132,7 +145,7 @@ def overview(
     """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
     today = today or clock.today()
     as_of = as_of or last_complete_month(today)
-    states = PUBLIC_STATES if approved_only else INTERNAL_STATES
+    states = visible_states(approved_only=approved_only)
 
     # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
     # more than the queries themselves. Pending changes are flushed first, as session.execute would.
@@ -158,8 +171,7 @@ def overview(
         .join(Goal, Goal.id == Measure.goal_id)
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
     )
-    if published_only:
-        measure_stmt = measure_stmt.where(Measure.published.is_(True), Goal.published.is_(True))
+    measure_stmt = visible_measures(measure_stmt, published_only=published_only)
     measure_rows = conn.execute(measure_stmt).all()
 
     milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
@@ -324,3 +336,217 @@ def _latest_before(conn: Connection, states: tuple[str, ...], before: date, meas
         .join(newest, and_(Measurement.measure_id == newest.c.measure_id, Measurement.period == newest.c.period))
     ).all()
     return {measure_id: (period, value, state) for measure_id, period, value, state in rows}
+
+
+# --- open data: every value, corrections, catalog facts ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One visible monthly value with its status as of that month: a row of the downloads and the API."""
+
+    goal: str
+    measure: str
+    period: date
+    value: float
+    unit: str
+    status: str
+    source: str
+    citation: str
+    last_revised: date | None
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A published value changed after its first publication: what it was, what it is, when and why."""
+
+    measure: str
+    period: date
+    old_value: float
+    new_value: float
+    revised_on: date
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a catalog entry says about one measure's values: months covered, last change, who to contact."""
+
+    first_period: date | None
+    last_period: date | None
+    last_revised: date | None
+    contact_email: str
+
+
+def _as_date(moment: datetime | date | str | None) -> date | None:
+    """The calendar day of a stored timestamp (SQLite may hand back text)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def values(
+    session: Session,
+    *,
+    published_only: bool,
+    approved_only: bool,
+    measure_slug: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[ValueRow]:
+    """Every visible value of every visible measure (or of one), each judged as of its own month, in one query.
+
+    Status comes from the status engine (`models.progress.status`) with one spec a measure, so a download says
+    exactly what the page said that month.
+    """
+    states = visible_states(approved_only=approved_only)
+    last_change = (
+        select(Revision.measurement_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
+        .where(Revision.new_state.in_(states))
+        .group_by(Revision.measurement_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Measure.id, Goal.slug, Measure.slug, Measure.unit, Measure.decimals, Measure.direction, Measure.trajectory,
+            Measure.baseline_value, Measure.baseline_period, Measure.target_value, Measure.target_period,
+            Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.data_source, Measure.citation,
+            Measurement.period, Measurement.value, Measurement.source_ref, last_change.c.at,
+        )
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(Measurement, Measurement.measure_id == Measure.id)
+        .outerjoin(last_change, last_change.c.measurement_id == Measurement.id)
+        .where(Measurement.state.in_(states))
+        .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id, Measurement.period)
+    )
+    stmt = visible_measures(stmt, published_only=published_only)
+    if measure_slug is not None:
+        stmt = stmt.where(Measure.slug == measure_slug)
+    if start is not None:
+        stmt = stmt.where(Measurement.period >= start)
+    if end is not None:
+        stmt = stmt.where(Measurement.period <= end)
+    rows = session.execute(stmt).all()
+    milestones = _milestones(session, {row[0] for row in rows if row[6] == "milestones"})
+    specs: dict[int, MeasureSpec] = {}
+    result = []
+    for (measure_id, goal_slug, slug, unit, decimals, direction, trajectory, baseline_value, baseline_period,
+         target_value, target_period, on_track, at_risk, data_source, citation, period, value, source_ref,
+         changed_at) in rows:
+        spec = specs.get(measure_id)
+        if spec is None:
+            spec = specs[measure_id] = MeasureSpec(
+                name=slug, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
+                baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
+                target_period=target_period, milestones=tuple(milestones.get(measure_id, ())),
+                on_track_tolerance=on_track, at_risk_tolerance=at_risk,
+            )
+        result.append(ValueRow(
+            goal=goal_slug, measure=slug, period=period, value=value, unit=unit,
+            status=status(spec, value, period), source=data_source, citation=source_ref or citation,
+            last_revised=_as_date(changed_at),
+        ))
+    return result
+
+
+def _milestones(session: Session, measure_ids: set[int]) -> dict[int, list[tuple[date, float]]]:
+    """Interim targets of the given measures, by measure id."""
+    found: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    if measure_ids:
+        for measure_id, period, target in session.execute(
+            select(Milestone.measure_id, Milestone.period, Milestone.target_value)
+            .where(Milestone.measure_id.in_(sorted(measure_ids)))
+        ):
+            found[measure_id].append((period, target))
+    return found
+
+
+def corrections(session: Session, *, published_only: bool, measure_slug: str | None = None) -> list[CorrectionRow]:
+    """Values of visible measures whose approved figure changed after it was first approved, oldest first.
+
+    Both figures of a correction are approved ones: a correction awaiting approval is not published, so it is not
+    listed until it is approved (its reason is the one given when it was corrected).
+    """
+    stmt = (
+        select(Revision.measurement_id, Measure.slug, Measurement.period, Revision.action, Revision.new_value,
+               Revision.new_state, Revision.reason, Revision.created_at)
+        .join(Measurement, Measurement.id == Revision.measurement_id)
+        .join(Measure, Measure.id == Measurement.measure_id)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .where((Revision.new_state == "approved") | (Revision.action == "correct"))
+        .order_by(Revision.measurement_id, Revision.id)
+    )
+    stmt = visible_measures(stmt, published_only=published_only)
+    if measure_slug is not None:
+        stmt = stmt.where(Measure.slug == measure_slug)
+    found = []
+    published: dict[int, float] = {}
+    reasons: dict[int, str | None] = {}
+    for measurement_id, slug, period, action, new_value, new_state, reason, created_at in session.execute(stmt):
+        if action == "correct":
+            reasons[measurement_id] = reason
+            continue
+        before = published.get(measurement_id)
+        if before is not None and new_value is not None and new_value != before:
+            found.append(CorrectionRow(measure=slug, period=period, old_value=before, new_value=new_value,
+                                       revised_on=_as_date(created_at) or period,
+                                       reason=reasons.get(measurement_id)))
+        if new_state == "approved" and new_value is not None:
+            published[measurement_id] = new_value
+        reasons.pop(measurement_id, None)
+    found.sort(key=lambda row: (row.revised_on, row.measure, row.period))
+    return found
+
+
+def dataset_facts(session: Session, *, published_only: bool, approved_only: bool) -> dict[str, DatasetFacts]:
+    """Per visible measure slug: first and last month with a visible value, last change and contact, by GROUP BY."""
+    states = visible_states(approved_only=approved_only)
+    spans = (
+        select(Measurement.measure_id, func.min(Measurement.period, type_=Date).label("first"),
+               func.max(Measurement.period, type_=Date).label("last"))
+        .where(Measurement.state.in_(states))
+        .group_by(Measurement.measure_id)
+        .subquery()
+    )
+    changes = (
+        select(Measurement.measure_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
+        .join(Revision, Revision.measurement_id == Measurement.id)
+        .where(Measurement.state.in_(states), Revision.new_state.in_(states))
+        .group_by(Measurement.measure_id)
+        .subquery()
+    )
+    stmt = (
+        select(Measure.slug, spans.c.first, spans.c.last, changes.c.at, Department.contact_email)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(Department, Department.id == Measure.owner_department_id)
+        .outerjoin(spans, spans.c.measure_id == Measure.id)
+        .outerjoin(changes, changes.c.measure_id == Measure.id)
+    )
+    stmt = visible_measures(stmt, published_only=published_only)
+    return {slug: DatasetFacts(first_period=first, last_period=last, last_revised=_as_date(at), contact_email=email)
+            for slug, first, last, at, email in session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """The performance team's public answer to a resident's report about a measure."""
+
+    period: date | None
+    reply: str
+    replied_on: date | None
+
+
+def public_replies(session: Session, measure_slug: str) -> list[PublicReply]:
+    """Public replies to resolved reports about a visible (published) measure, newest first."""
+    from models.feedback import Feedback  # feedback's services build on this module
+
+    stmt = visible_measures(
+        select(Feedback.period, Feedback.public_reply, Feedback.resolved_at)
+        .join(Measure, Measure.id == Feedback.measure_id).join(Goal, Goal.id == Measure.goal_id)
+        .where(Measure.slug == measure_slug, Feedback.state == "resolved", Feedback.public_reply.is_not(None))
+        .order_by(Feedback.resolved_at.desc(), Feedback.id.desc()),
+        published_only=True,
+    )
+    return [PublicReply(period=period, reply=reply, replied_on=_as_date(at)) for period, reply, at in session.execute(stmt)]
