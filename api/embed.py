@@ -1,0 +1,98 @@
+"""The embeddable chart of a measure (/embed/measures/<slug>): the one page any site may show in an iframe.
+
+A plain server-rendered page, not a Dash page: no navigation, no callbacks, no component bundles, so it loads
+fast inside someone else's page. Every text comes from the read path and is escaped by Jinja.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template_string, request
+
+from extensions import cached_overview, db_session
+from models.progress import STATUS_LABELS, format_month, format_value
+from models.queries import MeasureStatus, values
+
+bp = Blueprint("embed", __name__)
+
+# This route only: any site may frame it (the rest of the site keeps frame-ancestors 'none' and X-Frame-Options
+# DENY). Read by flask-talisman from the view function.
+EMBED_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": "'self'",
+    "frame-ancestors": "*",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+STATUS_ICONS = {"achieved": "★", "on_track": "✓", "at_risk": "!", "off_track": "✕", "no_data": "–"}
+TABLE_MONTHS = 12
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ m.name }} - RecoveryStat</title>
+<link rel="canonical" href="{{ page_url }}">
+<link rel="stylesheet" href="/assets/embed.css">
+</head>
+<body>
+<main class="embed">
+  <h1>{{ m.name }}</h1>
+  <p class="status status-{{ m.status }}"><span aria-hidden="true">{{ icon }}</span> {{ label }}</p>
+  <p class="reason">{{ m.reason }}</p>
+  {% if chart %}{{ chart }}{% endif %}
+  <table>
+    <caption>{{ m.name }}: approved figures of the last {{ rows|length }} months{% if rows %}, to
+      {{ rows[-1][0] }}{% endif %}</caption>
+    <thead><tr><th scope="col">Month</th><th scope="col">Value</th><th scope="col">Status that month</th></tr></thead>
+    <tbody>
+    {% for month, shown, status in rows %}<tr><th scope="row">{{ month }}</th><td>{{ shown }}</td><td>{{ status }}</td></tr>
+    {% else %}<tr><td colspan="3">No approved figures yet.</td></tr>{% endfor %}
+    </tbody>
+  </table>
+  <p class="source">Source: {{ m.data_source }}{% if m.citation and m.citation != m.data_source %}
+    ({{ m.citation }}){% endif %}. Target: {{ target }} by {{ target_month }}.</p>
+  <p class="back"><a href="{{ page_url }}" target="_top">See this measure on RecoveryStat, East Baton Rouge
+    flood recovery</a> · <a href="{{ csv_url }}" target="_top">Download the data (CSV)</a></p>
+</main>
+</body>
+</html>"""
+
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Measure not found - RecoveryStat</title>
+<link rel="stylesheet" href="/assets/embed.css"></head>
+<body><main class="embed"><h1>Measure not found</h1>
+<p>There is no published measure at this address. <a href="{{ home }}" target="_top">See every published measure
+on RecoveryStat</a>.</p></main></body></html>"""
+
+
+def find_public_measure(slug: str) -> MeasureStatus | None:
+    """The published measure with this slug, from the public overview, or None."""
+    return next((m for m in cached_overview(public=True).measures if m.slug == slug), None)
+
+
+def embed_measure(slug: str):
+    """The measure's status, reason, recent approved figures, source and a link back, for any site to frame."""
+    measure = find_public_measure(slug)
+    base = request.host_url.rstrip("/")
+    if measure is None:
+        return Response(render_template_string(NOT_FOUND_PAGE, home=base + "/"), status=404, mimetype="text/html")
+    with db_session() as session:
+        recent = values(session, published_only=True, approved_only=True, measure_slug=slug)[-TABLE_MONTHS:]
+    rows = [(format_month(r.period), format_value(r.value, measure.unit, measure.decimals), STATUS_LABELS[r.status])
+            for r in recent]
+    html = render_template_string(
+        PAGE, m=measure, icon=STATUS_ICONS[measure.status], label=STATUS_LABELS[measure.status], rows=rows,
+        chart=None, page_url=f"{base}/measures/{slug}", csv_url=f"{base}/api/v1/measures/{slug}/values.csv",
+        target=format_value(measure.target_value, measure.unit, measure.decimals),
+        target_month=format_month(measure.target_period),
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+embed_measure.talisman_view_options = {"frame_options": None, "content_security_policy": EMBED_CSP}  # type: ignore[attr-defined]
+bp.add_url_rule("/embed/measures/<slug>", view_func=embed_measure)
