@@ -39,3 +39,19 @@ ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
 ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads
 ENTRY_PANEL_HEADING = "entry-current-heading"
 ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads
+
+# Open data: the resident's "Report a problem with this number" form (on the public measure page)
+PUB_REPORT_MEASURE = "pub-report-measure"  # store: the measure's slug
+PUB_REPORT_MONTH = "pub-report-month"
+PUB_REPORT_MESSAGE = "pub-report-message"
+PUB_REPORT_EMAIL = "pub-report-email"
+PUB_REPORT_SEND = "pub-report-send"
+PUB_REPORT_RESULT = "pub-report-result"
+
+# Residents' reports, for the performance team
+ADMIN_REPORTS = "admin-reports"
+ADMIN_REPORTS_RESULT = "admin-reports-result"
+ADMIN_REPORTS_DONE = "admin-reports-done"  # store bumped after a resolve so the list reloads
+ADMIN_REPORTS_SHOW = "admin-reports-show"  # which reports: open or all
+ADMIN_REPORT_REPLY = "admin-report-reply"  # pattern-matching type: {"type": ..., "id": feedback id}
+ADMIN_REPORT_RESOLVE = "admin-report-resolve"  # pattern-matching type
