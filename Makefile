@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run serve test lint bench install install-test migrate seed demo-accounts clean-venv
+.PHONY: run serve test lint test-clock bench install install-test migrate seed demo-accounts clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ lint: install-test
 ## installed.
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The suite (database and callback tests, SQLite) on shifted clocks: it must pass whatever the date is.
+## Needs libfaketime (`apt-get install faketime`).
+SHIFTED_CLOCKS ?= 2026-12-02 2030-06-15
+test-clock: install-test
+	@command -v faketime >/dev/null || { echo "faketime is not installed: apt-get install faketime" >&2; exit 2; }
+	for day in $(SHIFTED_CLOCKS); do \
+	  echo "== tests with the machine's clock at $$day"; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$day 12:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider \
+	    -m "not browser" -k "not postgres" || exit 1; \
+	done
 
 ## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
 bench: install-test

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
+from models.progress import judging_day
 from models.queries import Overview, overview
 from models.services import Actor
 
@@ -78,8 +79,12 @@ def current_role() -> str | None:
 
 
 def cached_overview(*, public: bool, as_of: date | None = None, today: date | None = None) -> Overview:
-    """The overview for an audience, cached under the data version so a committed write is seen at once."""
-    today = today or clock.today()
+    """The overview for an audience, cached under the data version so a committed write is seen at once.
+
+    Freshness is judged for the month being viewed (see models.progress.judging_day): a past month's figure that was
+    in on time is not "overdue" just because later months exist.
+    """
+    today = judging_day(as_of, today or clock.today())
     with db_session() as session:
         version = current_data_version(session)
         key = (f"{current_app.config['CACHE_KEY_PREFIX']}overview:v{version}:"

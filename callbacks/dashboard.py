@@ -8,15 +8,14 @@ from callbacks.public import parse_month
 from extensions import cached_overview
 from layouts import ids
 from layouts._worklists import dashboard_summary, dashboard_table, goal_options
-from models import clock
 from models.queries import Overview
-from models.worklists import filter_measures, judging_day, worst_first
+from models.worklists import FILTER_ALL, filter_measures, worst_first
 
 
 def dashboard_overview(month: str | None) -> Overview:
     """Everything (unpublished and unapproved too) as of the chosen month, freshness judged for that month."""
     as_of = parse_month(month)
-    return cached_overview(public=False, as_of=as_of, today=judging_day(as_of, clock.today()))
+    return cached_overview(public=False, as_of=as_of)
 
 
 def update_exec_goal_options(month: str | None) -> list[dict[str, str]]:
@@ -27,7 +26,8 @@ def update_exec_goal_options(month: str | None) -> list[dict[str, str]]:
 def update_exec_summary(month: str | None, goal: str | None):
     """Status counts and worklist counts for the chosen month and goal."""
     data = dashboard_overview(month)
-    return dashboard_summary(filter_measures(data.measures, goal=goal), data.as_of)
+    goals = [g for g in data.goals if goal in (None, "", FILTER_ALL) or g.slug == goal]
+    return dashboard_summary(filter_measures(data.measures, goal=goal), data.as_of, goals)
 
 
 def update_exec_table(month: str | None, goal: str | None, status: str | None):

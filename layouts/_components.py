@@ -120,6 +120,17 @@ def status_summary(counts: dict[str, int], as_of: date) -> html.Div:
     )
 
 
+def goal_status_line(goal: GoalStatus) -> html.P:
+    """The goal's own status (the worst of its measures with data) and the counts behind it, in words."""
+    counted = [f"{n} {STATUS_LABELS[s].lower()}" for s, n in goal.status_counts.items() if n]
+    return html.P(
+        [html.Span("Goal status: ", className="fw-semibold"), status_badge(goal.status),
+         html.Span(f" — the weakest of its {len(goal.measures)} measure{'s' if len(goal.measures) != 1 else ''} "
+                   f"({', '.join(counted)})", className="small text-body-secondary")],
+        className="mb-2 goal-status",
+    )
+
+
 def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
     """A goal with its plain-language summary and a card per measure."""
     heading_id = f"goal-{goal.slug}"
@@ -128,6 +139,7 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
     return html.Section(
         [
             html.H2([goal.title, *flag], id=heading_id, className="h4 mt-4"),
+            goal_status_line(goal),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
             dbc.Row([dbc.Col(measure_card(m, internal=internal), md=6, xl=4, className="mb-3") for m in goal.measures]),

@@ -12,7 +12,7 @@ from dash._utils import stringify_id
 from layouts import ids
 from layouts._components import month_label, reason_beside_name, status_badge
 from models.progress import STATUS_LABELS, add_months, format_value, month_start
-from models.queries import STATUS_ORDER, MeasureStatus
+from models.queries import STATUS_ORDER, GoalStatus, MeasureStatus
 from models.worklists import (
     FILTER_ALL,
     FILTER_AWAITING,
@@ -115,7 +115,8 @@ def flag(text: str) -> html.Span:
     return html.Span(text, className="badge text-bg-light border fw-normal ms-1")
 
 
-def dashboard_summary(measures: Sequence[MeasureStatus], as_of: date) -> html.Div:
+def dashboard_summary(measures: Sequence[MeasureStatus], as_of: date,
+                      goals: Sequence[GoalStatus] = ()) -> html.Div:
     """Counts by status plus the worklists (late, awaiting approval, unpublished) for the chosen goal(s)."""
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for m in measures:
@@ -137,8 +138,19 @@ def dashboard_summary(measures: Sequence[MeasureStatus], as_of: date) -> html.Di
                 f"Not published: {unpublished}",
                 className="small text-body-secondary mb-0",
             ),
+            goal_status_list(goals) if goals else None,
         ],
         className="mb-3",
+    )
+
+
+def goal_status_list(goals: Sequence[GoalStatus]) -> html.Div:
+    """Each goal's own status (the weakest of its measures), worst first."""
+    ranked = sorted(goals, key=lambda g: STATUS_ORDER.index(g.status))
+    return html.Div(
+        [html.H2("Goals", className="h6 mt-3 mb-1"),
+         html.Ul([html.Li([status_badge(g.status), " ", g.title], className="mb-1") for g in ranked],
+                 className="list-unstyled mb-0 small")],
     )
 
 

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    CursorResult,
     DateTime,
     ForeignKey,
     Integer,
     String,
+    Table,
     func,
     select,
     update,
@@ -77,7 +79,7 @@ def record_audit(
 def bump_data_version(session: Session) -> None:
     """Increase the data version inside the caller's transaction (creating the row on first use)."""
     result = session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
-    if result.rowcount == 0:
+    if cast(CursorResult, result).rowcount == 0:
         session.add(DataVersion(id=1, version=2))
         session.flush()
 
@@ -87,4 +89,4 @@ def current_data_version(session: Session) -> int:
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 1
 
 
-history_guard.install(AuditEvent.__table__)
+history_guard.install(cast(Table, AuditEvent.__table__))

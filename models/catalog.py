@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
 from models.org import Department, _in
+from models.progress import DEFAULT_AT_RISK_TOLERANCE, DEFAULT_ON_TRACK_TOLERANCE
 
 UNITS = ("count", "percent", "usd", "days", "households")
 DIRECTIONS = ("increase", "decrease")
@@ -89,8 +90,8 @@ class Measure(Base):
     citation: Mapped[str] = mapped_column(String(300), default="illustrative")
     valid_min: Mapped[float | None] = mapped_column(Double)
     valid_max: Mapped[float | None] = mapped_column(Double)
-    on_track_tolerance: Mapped[float] = mapped_column(Double, default=0.05)
-    at_risk_tolerance: Mapped[float] = mapped_column(Double, default=0.15)
+    on_track_tolerance: Mapped[float] = mapped_column(Double, default=DEFAULT_ON_TRACK_TOLERANCE)
+    at_risk_tolerance: Mapped[float] = mapped_column(Double, default=DEFAULT_AT_RISK_TOLERANCE)
     due_day: Mapped[int] = mapped_column(Integer, default=15)
     display_order: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)

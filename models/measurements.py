@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -39,14 +41,17 @@ class Measurement(Base):
         # The read path asks "latest approved value per measure"; this index answers it without a table scan.
         Index("ix_measurement_state_measure_period", "state", "measure_id", "period"),
         # The overview reads every measure's last months: one range of this index, in order, covering every column
-        # it needs, instead of a scan of all history (migration 0002).
-        Index("ix_measurement_period_measure_state_value", "period", "measure_id", "state", "value"),
+        # it needs, instead of a scan of all history (migrations 0002, 0003).
+        Index("ix_measurement_period_measure_state_values", "period", "measure_id", "state", "value", "approved_value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"))
     period: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Double)
+    # The figure last approved for this month (None until one is): a correction or a return leaves it in place, so
+    # the public keeps seeing the approved figure while a correction waits for review.
+    approved_value: Mapped[float | None] = mapped_column(Double)
     note: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default="submitted")
     source_ref: Mapped[str | None] = mapped_column(String(300))
@@ -90,4 +95,4 @@ class Revision(Base):
     user: Mapped[User | None] = relationship()
 
 
-history_guard.install(Revision.__table__)
+history_guard.install(cast(Table, Revision.__table__))

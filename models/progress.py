@@ -7,7 +7,7 @@ exports all judge a measure the same way. The rules are those of DESIGN.md, sect
 import calendar
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")
@@ -24,6 +24,9 @@ FRESHNESS_LABELS = {"current": "Up to date", "due": "Due", "overdue": "Overdue"}
 STATUS_RANK = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
 
 DIRECTIONS = ("increase", "decrease")
+# A measure within 5% of the change its plan expected is on track, within 15% at risk, unless it sets its own.
+DEFAULT_ON_TRACK_TOLERANCE = 0.05
+DEFAULT_AT_RISK_TOLERANCE = 0.15
 TRAJECTORIES = ("linear", "milestones", "constant")
 
 FORECAST_WINDOW = 6
@@ -53,8 +56,8 @@ class MeasureSpec:
     target_value: float
     target_period: date
     milestones: tuple[tuple[date, float], ...] = ()
-    on_track_tolerance: float = 0.05
-    at_risk_tolerance: float = 0.15
+    on_track_tolerance: float = DEFAULT_ON_TRACK_TOLERANCE
+    at_risk_tolerance: float = DEFAULT_AT_RISK_TOLERANCE
 
     def __post_init__(self) -> None:
         """Reject specs the rules cannot judge, and keep milestones sorted by period."""
@@ -170,11 +173,11 @@ def _met(spec: MeasureSpec, actual: float) -> bool:
 
 def _constant_ratio(spec: MeasureSpec, actual: float) -> float | None:
     """Return actual against a per-month target (target/actual for decrease), or None where that has no meaning."""
-    # The quotient only measures "how much of the target" when its denominator is positive; a zero or negative one
-    # would divide by zero or turn the comparison upside down.
-    if spec.direction == "increase":
-        return actual / spec.target_value if spec.target_value > 0 else None
-    return spec.target_value / actual if actual > 0 else None
+    # The quotient only measures "how much of the target" when both its terms are positive; a zero or negative one
+    # would divide by zero or turn the comparison upside down (a tiny negative quotient could even pass as "at risk"
+    # under a wide tolerance). Without it the value is judged simply met or not.
+    numerator, denominator = (actual, spec.target_value) if spec.direction == "increase" else (spec.target_value, actual)
+    return numerator / denominator if numerator > 0 and denominator > 0 else None
 
 
 def _clamp(x: float) -> float:
@@ -188,11 +191,11 @@ def progress(spec: MeasureSpec, actual: float) -> float | None:
         ratio = _constant_ratio(spec, actual)
         if ratio is not None:
             return _clamp(ratio)
-        # "At most t" with nothing left (actual 0) is as met as a measure gets; for "at least" a target of 0 or less
-        # gives no scale to measure the way by.
+        # "At most t" with nothing left (actual 0) is as met as a measure gets; "at least t" with nothing done yet
+        # has made no progress; for "at least" a target of 0 or less gives no scale to measure the way by.
         if spec.direction == "decrease":
             return 1.0 if _met(spec, actual) else 0.0
-        return None
+        return 0.0 if spec.target_value > 0 else None
     span = spec.target_value - spec.baseline_value
     if span == 0:
         return None
@@ -254,6 +257,30 @@ def freshness(latest_period: date | None, today: date, due_day: int = 15) -> str
     last_day = calendar.monthrange(due_month.year, due_month.month)[1]
     due = due_month.replace(day=min(due_day, last_day))
     return "overdue" if today > due else "due"
+
+
+def judging_day(as_of: date | None, today: date) -> date:
+    """The day freshness is judged on: today for the latest month, else the last day of the month after `as_of`.
+
+    Looking back at June 2025, "overdue" should mean "June's figure was not in by its due date", not "no figure
+    since June 2025"; judging on July 31, 2025 gives exactly that.
+    """
+    if as_of is None or month_start(as_of) >= last_complete_month(today):
+        return today
+    return add_months(as_of, 2) - timedelta(days=1)
+
+
+def goal_status(statuses: list[str] | tuple[str, ...]) -> str:
+    """A goal's status from its measures': the worst of those with data (achieved only when all of those are).
+
+    A goal is as healthy as its weakest measure: the mayor's office should see "at risk" on a goal as soon as any of
+    its measures is. Measures without data do not pull a goal down (freshness flags them); a goal none of whose
+    measures has data has no status either.
+    """
+    judged = [s for s in statuses if s in STATUS_RANK]
+    if not judged:
+        return "no_data"
+    return min(judged, key=STATUS_RANK.__getitem__)
 
 
 # --- words ------------------------------------------------------------------------------------------------------
@@ -338,12 +365,10 @@ def _schedule(spec: MeasureSpec, actual: float, period: date, judged: tuple[floa
     month = format_month(period)
     if expected == spec.baseline_value:
         plan = f"No change was expected by {month}"
-    elif spec.unit == "percent":
-        # "of the way" shares would be a second kind of percent next to the measure's own: give the level instead.
-        plan = f"{_fmt(spec, expected)} was expected by {month}"
     else:
-        share = (expected - spec.baseline_value) / (spec.target_value - spec.baseline_value)
-        plan = f"{round(share * 100)}% was expected by {month}"
+        # Always the level the plan called for, in the measure's own unit: a share of the way would read as a second
+        # kind of percent next to a percent measure's own ("26.7% was expected" must mean one thing everywhere).
+        plan = f"{_fmt(spec, expected)} was expected by {month}"
     ahead = (actual - expected) if spec.direction == "increase" else (expected - actual)
     if round(ahead, max(spec.decimals, 0)) == 0:
         return f"{plan}, so this is right on schedule."
@@ -447,6 +472,42 @@ def _pace(spec: MeasureSpec, points: list[tuple[date, float]]) -> Forecast | Non
     return Forecast(slope, reach, False, late)
 
 
+def _months_phrase(n: int) -> str:
+    """"1 month", "9 months"."""
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def pace_sentence(spec: MeasureSpec, judged_status: str, forecast: Forecast | None) -> Forecast | None:
+    """The forecast with a sentence that agrees with the status beside it.
+
+    Status judges where the latest figure stands against the plan; the forecast says where the recent pace leads.
+    They can differ (ahead of plan now, but slowing down), and the words must then say both, never one flatly
+    contradicting the other: "On track now, but at the recent pace the target is reached in March 2028, 9 months late."
+    """
+    if forecast is None or forecast.slope_per_month is None or judged_status in ("achieved", "no_data"):
+        return forecast
+    target_month = format_month(spec.target_period)
+    reach = forecast.reach_period
+    good_now = judged_status == "on_track"
+    if forecast.on_pace and reach is not None:
+        if good_now:
+            text = f"At this pace the target is reached by {format_month(reach)}."
+        else:
+            text = (f"Behind plan now, but at the recent pace the target is reached by {format_month(reach)}, "
+                    f"in time for the {target_month} target date.")
+    elif forecast.on_pace:
+        text = forecast.text
+    elif reach is not None:
+        late = _months_phrase(months_between(spec.target_period, reach))
+        lead = "On track now, but at" if good_now else "Not on pace: at"
+        text = f"{lead} the recent pace the target is reached in {format_month(reach)}, {late} after {target_month}."
+    elif good_now:
+        text = f"On track now, but the recent pace would not reach the target by {target_month}."
+    else:
+        text = f"Not on pace to reach the target by {target_month}: the recent trend is flat or moving away from it."
+    return Forecast(forecast.slope_per_month, reach, forecast.on_pace, text)
+
+
 def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, due_day: int = 15) -> Evaluation:
     """Judge a measure from its history (any order) as of today: status, freshness, reason and forecast."""
     points = _clean(history)
@@ -475,7 +536,7 @@ def evaluate(spec: MeasureSpec, history: list[tuple[date, float]], today: date, 
         ratio=ratio,
         expected=expected,
         reason=_reason(spec, latest, latest_period, (expected, judged_status)),
-        forecast=forecast,
+        forecast=pace_sentence(spec, judged_status, forecast),
         latest_period=latest_period,
         latest_value=latest,
     )

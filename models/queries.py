@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, func, select
+from sqlalchemy import Date, and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from models.progress import (
     MeasureSpec,
     add_months,
     evaluate,
+    goal_status,
     last_complete_month,
     status,
 )
@@ -67,6 +68,7 @@ class MeasureStatus:
     reason: str
     forecast: str | None
     history: tuple[tuple[date, float], ...]
+    on_pace: bool | None = None  # whether the recent pace reaches the target in time (None: no forecast)
 
     @property
     def status_label(self) -> str:
@@ -91,6 +93,12 @@ class GoalStatus:
     department_name: str
     measures: tuple[MeasureStatus, ...]
     status_counts: dict[str, int] = field(default_factory=dict)
+    status: str = "no_data"  # models.progress.goal_status of its measures
+
+    @property
+    def status_label(self) -> str:
+        """Human label of the goal's status, e.g. "At risk"."""
+        return STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -128,11 +136,6 @@ def visible_measures(stmt, *, published_only: bool):
     return stmt
 
 
-def visible_states(*, approved_only: bool) -> tuple[str, ...]:
-    """The review states whose values count for the audience (approved only for the public)."""
-    return PUBLIC_STATES if approved_only else INTERNAL_STATES
-
-
 def overview(
     session: Session,
     *,
@@ -145,7 +148,6 @@ def overview(
     """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
     today = today or clock.today()
     as_of = as_of or last_complete_month(today)
-    states = visible_states(approved_only=approved_only)
 
     # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
     # more than the queries themselves. Pending changes are flushed first, as session.execute would.
@@ -157,9 +159,12 @@ def overview(
     departments = {dept_id: (slug, name) for dept_id, slug, name in conn.execute(
         select(Department.id, Department.slug, Department.name)
     ).all()}
-    goal_info = {goal_id: rest for goal_id, *rest in conn.execute(
-        select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
-    ).all()}
+    goal_info: dict[int, tuple[str, str, str, bool, int]] = {
+        goal_id: (slug, title, summary, published, owner) for goal_id, slug, title, summary, published, owner
+        in conn.execute(
+            select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+        ).all()
+    }
     measure_stmt = (
         select(
             Measure.id, Measure.slug, Measure.name, Measure.definition, Measure.unit, Measure.decimals,
@@ -184,10 +189,10 @@ def overview(
         ).all():
             milestones[measure_id].append((period, target))
 
-    history, latest = _recent_values(conn, states, as_of, history_months)
+    history, latest = _recent_values(conn, approved_only, as_of, history_months)
     missing = [row[0] for row in measure_rows if row[0] not in latest]
     if missing:
-        latest.update(_latest_before(conn, states, add_months(as_of, -history_months + 1), missing))
+        latest.update(_latest_before(conn, approved_only, add_months(as_of, -history_months + 1), missing))
 
     goals: dict[int, list[MeasureStatus]] = {}
     no_history: list[tuple[date, float]] = []
@@ -234,6 +239,7 @@ def overview(
             "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
             "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
             "history": tuple(series),
+            "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
         })
         if len(_EVALUATED) >= _EVALUATED_LIMIT:
             _EVALUATED.clear()
@@ -250,7 +256,7 @@ def overview(
             goal_id=goal_id, slug=goal_slug, title=goal_title, summary=goal_summary,
             published=bool(goal_published),
             department_name=departments[owner_id][1] if owner_id in departments else "",
-            measures=tuple(measures), status_counts=counts,
+            measures=tuple(measures), status_counts=counts, status=goal_status([m.status for m in measures]),
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
 
@@ -276,7 +282,20 @@ def _frozen(cls, names: frozenset[str], values: dict):
     return instance
 
 
-def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, months: int):
+def visible_value(value: float, state: str, approved_value: float | None,
+                  approved_only: bool) -> tuple[float, str] | None:
+    """The figure an audience sees for one stored month, with the state it counts as; None when it sees none.
+
+    The public sees the month's last approved figure, which stays in place while a correction of it waits for review
+    or has been sent back. Staff see the newest figure entered or approved; a figure sent back does not count, though
+    the approved figure it was meant to replace still stands.
+    """
+    if not approved_only and state in INTERNAL_STATES:
+        return value, state
+    return None if approved_value is None else (approved_value, "approved")
+
+
+def _recent_values(conn: Connection, approved_only: bool, as_of: date, months: int):
     """Values of the last `months` months up to `as_of`, per measure, plus the latest (period, value, state)."""
     start = add_months(as_of, -months + 1)
     # One range of the (period, measure_id, state, value) index (migration 0002), read in index order: no table rows,
@@ -290,17 +309,19 @@ def _recent_values(conn: Connection, states: tuple[str, ...], as_of: date, month
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
     last_state: dict[int, str] = {}
     result = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .where(Measurement.period >= start, Measurement.period <= as_of)
         .order_by(Measurement.period, Measurement.measure_id)
     )
     try:
         cursor = result.cursor
         while rows := cursor.fetchmany(_CHUNK):
-            for measure_id, period, value, state in rows:
-                if state in states:
-                    history[measure_id].append((periods[period], value))
-                    last_state[measure_id] = state
+            for measure_id, period, value, state, approved_value in rows:
+                seen = visible_value(value, state, approved_value, approved_only)
+                if seen is not None:
+                    history[measure_id].append((periods[period], seen[0]))
+                    last_state[measure_id] = seen[1]
     finally:
         result.close()
     latest = {measure_id: (*series[-1], last_state[measure_id]) for measure_id, series in history.items()}
@@ -323,19 +344,32 @@ class _Periods(dict):
         return period
 
 
-def _latest_before(conn: Connection, states: tuple[str, ...], before: date, measure_ids: list[int]):
+def visible_to(approved_only: bool):
+    """SQL condition: the stored month has a figure the audience sees (see visible_value)."""
+    if approved_only:
+        return Measurement.approved_value.is_not(None)
+    return or_(Measurement.state.in_(INTERNAL_STATES), Measurement.approved_value.is_not(None))
+
+
+def _latest_before(conn: Connection, approved_only: bool, before: date, measure_ids: list[int]):
     """The latest value before `before` for measures with nothing recent, by one GROUP BY."""
     newest = (
         select(Measurement.measure_id, func.max(Measurement.period, type_=Date).label("period"))
-        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, Measurement.state.in_(states))
+        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < before, visible_to(approved_only))
         .group_by(Measurement.measure_id)
         .subquery()
     )
     rows = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state)
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
         .join(newest, and_(Measurement.measure_id == newest.c.measure_id, Measurement.period == newest.c.period))
     ).all()
-    return {measure_id: (period, value, state) for measure_id, period, value, state in rows}
+    latest = {}
+    for measure_id, period, value, state, approved_value in rows:
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            latest[measure_id] = (period, *seen)
+    return latest
 
 
 # --- open data: every value, corrections, catalog facts ----------------------------------------------------------
@@ -401,10 +435,9 @@ def values(
     Status comes from the status engine (`models.progress.status`) with one spec a measure, so a download says
     exactly what the page said that month.
     """
-    states = visible_states(approved_only=approved_only)
     last_change = (
         select(Revision.measurement_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
-        .where(Revision.new_state.in_(states))
+        .where(Revision.new_state == "approved" if approved_only else Revision.new_state.in_(INTERNAL_STATES))
         .group_by(Revision.measurement_id)
         .subquery()
     )
@@ -413,12 +446,13 @@ def values(
             Measure.id, Goal.slug, Measure.slug, Measure.unit, Measure.decimals, Measure.direction, Measure.trajectory,
             Measure.baseline_value, Measure.baseline_period, Measure.target_value, Measure.target_period,
             Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.data_source, Measure.citation,
-            Measurement.period, Measurement.value, Measurement.source_ref, last_change.c.at,
+            Measurement.period, Measurement.value, Measurement.state, Measurement.approved_value,
+            Measurement.source_ref, last_change.c.at,
         )
         .join(Goal, Goal.id == Measure.goal_id)
         .join(Measurement, Measurement.measure_id == Measure.id)
         .outerjoin(last_change, last_change.c.measurement_id == Measurement.id)
-        .where(Measurement.state.in_(states))
+        .where(visible_to(approved_only))
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id, Measurement.period)
     )
     stmt = visible_measures(stmt, published_only=published_only)
@@ -433,8 +467,12 @@ def values(
     specs: dict[int, MeasureSpec] = {}
     result = []
     for (measure_id, goal_slug, slug, unit, decimals, direction, trajectory, baseline_value, baseline_period,
-         target_value, target_period, on_track, at_risk, data_source, citation, period, value, source_ref,
-         changed_at) in rows:
+         target_value, target_period, on_track, at_risk, data_source, citation, period, stored, state, approved_value,
+         source_ref, changed_at) in rows:
+        seen = visible_value(stored, state, approved_value, approved_only)
+        if seen is None:
+            continue
+        value = seen[0]
         spec = specs.get(measure_id)
         if spec is None:
             spec = specs[measure_id] = MeasureSpec(
@@ -502,18 +540,18 @@ def corrections(session: Session, *, published_only: bool, measure_slug: str | N
 
 def dataset_facts(session: Session, *, published_only: bool, approved_only: bool) -> dict[str, DatasetFacts]:
     """Per visible measure slug: first and last month with a visible value, last change and contact, by GROUP BY."""
-    states = visible_states(approved_only=approved_only)
     spans = (
         select(Measurement.measure_id, func.min(Measurement.period, type_=Date).label("first"),
                func.max(Measurement.period, type_=Date).label("last"))
-        .where(Measurement.state.in_(states))
+        .where(visible_to(approved_only))
         .group_by(Measurement.measure_id)
         .subquery()
     )
     changes = (
         select(Measurement.measure_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
         .join(Revision, Revision.measurement_id == Measurement.id)
-        .where(Measurement.state.in_(states), Revision.new_state.in_(states))
+        .where(visible_to(approved_only),
+               Revision.new_state == "approved" if approved_only else Revision.new_state.in_(INTERNAL_STATES))
         .group_by(Measurement.measure_id)
         .subquery()
     )

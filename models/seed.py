@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from models.catalog import (
 )
 from models.measurements import MEASUREMENT_STATES, Measurement, Revision
 from models.org import DEPARTMENT_KINDS, Department
+from models.progress import DEFAULT_AT_RISK_TOLERANCE, DEFAULT_ON_TRACK_TOLERANCE
 
 SEED_FILES = ("departments", "goals", "measures", "milestones", "measurements", "annotations")
 
@@ -65,7 +66,14 @@ class _Row:
     def fail(self, column: str | None, message: str) -> SeedError:
         return SeedError(self.file, self.line, column, message)
 
+    @overload
+    def text(self, column: str) -> str: ...
+
+    @overload
+    def text(self, column: str, *, required: bool) -> str | None: ...
+
     def text(self, column: str, *, required: bool = True) -> str | None:
+        """The stripped text of a column; a missing required value raises, a missing optional one is None."""
         value = (self.values.get(column) or "").strip()
         if not value:
             if required:
@@ -136,6 +144,14 @@ class _Row:
         return known[slug]
 
 
+_T = TypeVar("_T")
+
+
+def _default(value: _T | None, default: _T) -> _T:
+    """`value`, or `default` only when the cell was empty (a stated 0 is a value, not a gap)."""
+    return default if value is None else value
+
+
 def _read(folder: Path, name: str, columns: tuple[str, ...]) -> list[_Row]:
     """Read one CSV file, checking that its header has every expected column."""
     path = folder / f"{name}.csv"
@@ -165,7 +181,7 @@ def _read(folder: Path, name: str, columns: tuple[str, ...]) -> list[_Row]:
 def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """Parse and cross-check every file, returning plain records keyed by kind; raises SeedError on the first fault."""
     parsed: dict[str, list[dict[str, Any]]] = {}
-    departments = {}
+    departments: dict[str, dict[str, Any]] = {}
     for row in _read(folder, "departments", ("slug", "name", "kind", "contact_email")):
         slug = row.text("slug")
         if slug in departments:
@@ -174,7 +190,7 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
                                  contact_email=row.text("contact_email", required=False))
     parsed["departments"] = list(departments.values())
 
-    goals = {}
+    goals: dict[str, dict[str, Any]] = {}
     for row in _read(folder, "goals", ("slug", "title", "summary", "owner_department", "display_order", "published")):
         slug = row.text("slug")
         if slug in goals:
@@ -195,7 +211,7 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
             raise row.fail("slug", f"duplicate measure '{slug}'")
         row.ref("goal", goals, "goal")
         row.ref("owner_department", departments, "department")
-        record = dict(
+        record: dict[str, Any] = dict(
             slug=slug, goal=row.text("goal"), name=row.text("name"), definition=row.text("definition"),
             unit=row.choice("unit", UNITS), decimals=row.integer("decimals", 0),
             direction=row.choice("direction", DIRECTIONS), trajectory=row.choice("trajectory", TRAJECTORIES),
@@ -203,8 +219,8 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
             target_value=row.number("target_value"), target_period=row.month("target_period"),
             owner_department=row.text("owner_department"), data_source=row.text("data_source"),
             valid_min=row.number("valid_min", required=False), valid_max=row.number("valid_max", required=False),
-            on_track_tolerance=row.number("on_track_tolerance", required=False) or 0.05,
-            at_risk_tolerance=row.number("at_risk_tolerance", required=False) or 0.15,
+            on_track_tolerance=_default(row.number("on_track_tolerance", required=False), DEFAULT_ON_TRACK_TOLERANCE),
+            at_risk_tolerance=_default(row.number("at_risk_tolerance", required=False), DEFAULT_AT_RISK_TOLERANCE),
             published=row.boolean("published"), citation=row.text("source", required=False) or "illustrative",
             display_order=order,
         )
@@ -318,7 +334,8 @@ def load_seed(session: Session, folder: Path) -> SeedReport:
         session, report, "measurements", data["measurements"], dict(existing_values),
         lambda r: (r["measure"], r["period"]),
         lambda r: Measurement(measure_id=measures[r["measure"]].id, period=r["period"], value=r["value"],
-                              state=r["state"], note=r["note"], source_ref=r["source_ref"]),
+                              state=r["state"], note=r["note"], source_ref=r["source_ref"],
+                              approved_value=r["value"] if r["state"] == "approved" else None),
     )
     new_measurements = [m for k, m in added.items() if k not in existing_values]
     for measurement in new_measurements:

@@ -117,7 +117,7 @@ def _check_reason(reason: str | None, field: str = "reason") -> str:
 
 def _snapshot(m: Measurement) -> dict[str, Any]:
     return {"measure_id": m.measure_id, "period": m.period.isoformat(), "value": m.value, "state": m.state,
-            "version": m.version, "note": m.note}
+            "approved_value": m.approved_value, "version": m.version, "note": m.note}
 
 
 def _load_measure(session: Session, measure_id: int) -> Measure:
@@ -242,6 +242,8 @@ def _review(session: Session, actor: Actor, measurement_id: int, expected_versio
     before = _snapshot(measurement)
     old_state = measurement.state
     measurement.state = new_state
+    if new_state == "approved":
+        measurement.approved_value = measurement.value
     measurement.reviewed_by_id = actor.id
     measurement.reviewed_at = utcnow()
     measurement.review_note = note

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from models.catalog import Goal, Measure
 from models.measurements import Measurement, Revision
 from models.org import Department, User
-from models.progress import add_months, last_complete_month, month_start
+from models.progress import add_months, month_start
 from models.queries import MeasureStatus
 from models.services import Actor
 
@@ -178,35 +178,24 @@ def approval_queue(session: Session) -> list[QueueItem]:
         )
     }
     latest_revision: dict[int, Revision] = {}
-    for revision in session.scalars(
+    for stored in session.scalars(
         select(Revision).where(Revision.measurement_id.in_([r.id for r in rows])).order_by(Revision.id)
     ):
-        latest_revision[revision.measurement_id] = revision
+        latest_revision[stored.measurement_id] = stored
     items = []
     for r in rows:
         revision = latest_revision.get(r.id)
-        corrected = revision is not None and revision.action == "correct"
+        correction = revision if revision is not None and revision.action == "correct" else None
         previous_period = add_months(r.period, -1)
         items.append(QueueItem(
             id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
             department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
             note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
             previous_value=previous.get((r.measure_id, previous_period)),
-            correction_reason=revision.reason if corrected else None,
-            corrected_from=revision.old_value if corrected else None,
+            correction_reason=correction.reason if correction else None,
+            corrected_from=correction.old_value if correction else None,
         ))
     return items
-
-
-def judging_day(as_of: date | None, today: date) -> date:
-    """The day freshness is judged on: today for the latest month, else the last day of the month after `as_of`.
-
-    Looking back at June 2025, "overdue" should mean "June's figure was not in by its due date", not "no figure
-    since June 2025"; judging on July 31, 2025 gives exactly that.
-    """
-    if as_of is None or month_start(as_of) >= last_complete_month(today):
-        return today
-    return add_months(as_of, 2) - timedelta(days=1)
 
 
 def concern(measure: MeasureStatus) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,12 @@ TEST_USERS = {
 
 
 clock.set_today(TEST_TODAY)
+
+# CI runs the property tests on a fixed sequence of examples, so a run's verdict does not depend on luck; locally
+# every run draws new ones (and keeps failures in .hypothesis/ to replay).
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

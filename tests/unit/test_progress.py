@@ -22,10 +22,12 @@ from models.progress import (
     format_month,
     format_value,
     freshness,
+    goal_status,
     last_complete_month,
     month_start,
     months_between,
     pace_forecast,
+    pace_sentence,
     performance_ratio,
     progress,
     reason,
@@ -360,7 +362,7 @@ def test_reason_behind():
     assert text.startswith("Homes repaired through Restore Louisiana: 12,430")
     assert "62% of the way" in text
     assert "20,000" in text
-    assert "70% was expected by June 2026" in text
+    assert "14,000 was expected by June 2026" in text
     assert "about 1,600 behind." in text
 
 
@@ -403,7 +405,7 @@ def test_reason_decrease():
              baseline_value=4600.0, target_value=0.0)  # fmt: skip
     text = reason(s, 1150, JUN_2026)
     assert "down from 4,600 toward 0 (75% of the way)" in text
-    assert "50% was expected by June 2026" in text
+    assert "2,300 was expected by June 2026" in text
     assert "about 1,200 ahead." in text
     worse = reason(s, 4700, JUN_2026)
     assert "up from 4,600, away from the target of 0" in worse
@@ -708,3 +710,92 @@ def test_property_forecast_mirrors_for_decrease(history, target, target_period):
     assert (f_down.reach_period, f_down.on_pace, f_down.text) == (f_up.reach_period, f_up.on_pace, f_up.text)
     assert f_down.slope_per_month == -f_up.slope_per_month
 
+
+
+# --- one vocabulary: the status and the forecast sentence never contradict ------------------------------------
+
+
+GOOD_NOW = "On track now, but"
+BEHIND_NOW = "Behind plan now, but"
+
+
+def contradiction(status_word: str, forecast_text: str | None, on_pace: bool | None) -> str | None:
+    """Why a status and a forecast sentence contradict each other, or None when they agree."""
+    if forecast_text is None:
+        return None
+    if status_word == "on_track" and not on_pace and not forecast_text.startswith(GOOD_NOW):
+        return "on track, yet the forecast flatly says it is not on pace"
+    if status_word in ("at_risk", "off_track") and on_pace and not forecast_text.startswith(BEHIND_NOW):
+        return "behind plan, yet the forecast says all is well"
+    if status_word == "achieved" and "already been met" not in forecast_text:
+        return "achieved, yet the forecast speaks of reaching the target"
+    if status_word == "on_track" and forecast_text.startswith("Not on pace"):
+        return "on track next to 'Not on pace'"
+    return None
+
+
+def test_on_track_but_too_slow_says_both():
+    # On plan in June (500 of 1,000), but the last months crawled: the target is reached only years late.
+    e = evaluate(spec(), series(JAN_2026, [0, 480, 490, 495, 498, 500]), today=date(2026, 7, 20))
+    assert e.status == "on_track"
+    assert not e.forecast.on_pace
+    assert e.forecast.text.startswith("On track now, but at the recent pace the target is reached in ")
+    assert e.forecast.text.endswith("after November 2026.")
+    assert contradiction(e.status, e.forecast.text, e.forecast.on_pace) is None
+
+
+def test_on_track_but_flat_says_the_pace_would_not_get_there():
+    flat = pace_forecast(spec(), series(JAN_2026, [500, 500, 500]))
+    text = pace_sentence(spec(), "on_track", flat).text
+    assert text == "On track now, but the recent pace would not reach the target by November 2026."
+
+
+def test_behind_but_catching_up_says_both():
+    catching_up = pace_forecast(spec(), series(JAN_2026, [0, 0, 0, 0, 300, 600]))
+    assert catching_up.on_pace
+    text = pace_sentence(spec(), "off_track", catching_up).text
+    assert text.startswith("Behind plan now, but at the recent pace the target is reached by ")
+    assert text.endswith("in time for the November 2026 target date.")
+
+
+def test_behind_and_too_slow_names_how_late():
+    slow = pace_forecast(spec(), series(JAN_2026, [0, 10, 20, 30]))
+    text = pace_sentence(spec(), "off_track", slow).text
+    assert text == f"Not on pace: at the recent pace the target is reached in {format_month(slow.reach_period)}, " \
+                   f"{months_between(NOV_2026, slow.reach_period)} months after November 2026."
+
+
+def test_expected_is_always_the_planned_level_in_the_measure_unit():
+    # Count, percent, dollars and days all say the level the plan called for, never a share of the way.
+    assert "500 was expected by June 2026" in reason(spec(), 300, JUN_2026)
+    percent = spec(unit="percent", decimals=1, baseline_value=20.0, target_value=30.0)
+    assert "25.0% was expected by June 2026" in reason(percent, 21.0, JUN_2026)
+    dollars = spec(unit="usd", target_value=2e6)
+    assert "$1.0M was expected by June 2026" in reason(dollars, 3e5, JUN_2026)
+    days = spec(unit="days", direction="decrease", baseline_value=40.0, target_value=20.0)
+    assert "30 days was expected by June 2026" in reason(days, 35, JUN_2026)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["on_track", "at_risk", "achieved"], "at_risk"),
+        (["on_track", "off_track", "at_risk"], "off_track"),
+        (["achieved", "achieved"], "achieved"),
+        (["achieved", "on_track"], "on_track"),
+        (["on_track", "no_data"], "on_track"),
+        (["no_data", "no_data"], "no_data"),
+        ([], "no_data"),
+    ],
+)
+def test_goal_status_is_the_worst_of_its_measures_with_data(statuses, expected):
+    assert goal_status(statuses) == expected
+
+
+@settings(deadline=None, max_examples=300)
+@given(plans(), histories(), st.integers(2020 * 12, 2031 * 12))
+def test_property_status_and_forecast_never_contradict(s, history, today_index):
+    today = date(today_index // 12, today_index % 12 + 1, 20)
+    e = evaluate(s, history, today=today)
+    f = e.forecast
+    assert contradiction(e.status, f.text if f else None, f.on_pace if f else None) is None, (e.status, f)

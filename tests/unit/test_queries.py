@@ -78,7 +78,7 @@ def test_internal_view_shows_everything_and_the_public_switch_hides_unpublished(
     assert not unpublished_goals & {g.slug for g in public.goals}
 
     # Goals come in display order and each goal's counts add up to its measures.
-    orders = dict(session.execute(select(Goal.slug, Goal.display_order)))
+    orders = {slug: order for slug, order in session.execute(select(Goal.slug, Goal.display_order))}  # noqa: C416
     assert [orders[g.slug] for g in internal.goals] == sorted(orders[g.slug] for g in internal.goals)
     for goal in internal.goals:
         assert sum(goal.status_counts.values()) == len(goal.measures)
@@ -221,3 +221,19 @@ def test_one_overview_is_a_few_aggregated_statements(session, subtests):
             assert reading, statements
             for statement in reading:
                 assert re.search(r"\bWHERE\b", statement, re.I), f"reads all of measurement: {statement}"
+
+
+def test_no_measure_in_the_seed_has_a_status_and_forecast_that_contradict(session, subtests):
+    """The seed, for both audiences and several months: a status and its forecast sentence always agree."""
+    from test_progress import contradiction
+
+    for as_of in (date(2019, 6, 1), date(2022, 1, 1), SEP_2026, OCT_2026):
+        for public in (False, True):
+            view = overview(session, today=TODAY, as_of=as_of, published_only=public, approved_only=public)
+            for m in view.measures:
+                with subtests.test(slug=m.slug, as_of=str(as_of), public=public):
+                    assert contradiction(m.status, m.forecast, m.on_pace) is None, (m.status, m.forecast)
+            for goal in view.goals:
+                worst = min((m.status for m in goal.measures if m.status != "no_data"),
+                            key=["off_track", "at_risk", "on_track", "achieved"].index, default="no_data")
+                assert goal.status == worst

@@ -301,3 +301,24 @@ def test_the_data_set_readme_says_the_data_is_illustrative():
     assert re.search(r"not official", readme, re.IGNORECASE)
     for name in SEED_FILES:
         assert f"{name}.csv" in readme, f"README.md does not describe {name}.csv"
+
+
+def test_a_stated_tolerance_of_zero_is_kept_and_an_empty_one_takes_the_default(empty_session, tmp_path):
+    """0 is a tolerance (no slack at all), not a missing cell: only an empty cell falls back to the default."""
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED_FOLDER, folder)
+    rows = read("measures", folder)
+    strict, default = rows[0]["slug"], rows[1]["slug"]
+    rows[0]["on_track_tolerance"], rows[0]["at_risk_tolerance"] = "0", "0"
+    rows[1]["on_track_tolerance"], rows[1]["at_risk_tolerance"] = "", ""
+    with (folder / "measures.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    load_seed(empty_session, folder)
+
+    tolerances = {slug: (on, risk) for slug, on, risk in empty_session.execute(
+        select(Measure.slug, Measure.on_track_tolerance, Measure.at_risk_tolerance))}
+    assert tolerances[strict] == (0.0, 0.0)
+    assert tolerances[default] == (0.05, 0.15)

@@ -11,7 +11,7 @@ from models import clock
 from models.catalog import Measure
 from models.measurements import Measurement
 from models.org import Department, User
-from models.progress import add_months, month_start
+from models.progress import add_months, judging_day, month_start
 from models.queries import overview
 from models.services import (
     Actor,
@@ -28,7 +28,6 @@ from models.worklists import (
     concern,
     enterable_measures,
     filter_measures,
-    judging_day,
     measure_for_entry,
     stored_value,
     worst_first,
