@@ -13,6 +13,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True
 timeout = 60
 accesslog = "-"
+# gunicorn 27 opens a control socket at one path per user by default, so two instances of the app (a second site, a
+# benchmark beside the live server) would delete each other's. Nothing here uses it: keep it off.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
