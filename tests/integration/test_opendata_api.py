@@ -47,11 +47,11 @@ def admin(session) -> Actor:
 
 
 def public_pairs(session) -> set[tuple[str, date]]:
-    """(measure, period) of every approved value of a published measure of a published goal, straight from SQL."""
+    """(measure, period) of every month with an approved figure of a published measure of a published goal, from SQL."""
     rows = session.execute(
         select(Measure.slug, Measurement.period).join(Measurement, Measurement.measure_id == Measure.id)
         .join(Goal, Goal.id == Measure.goal_id)
-        .where(Measurement.state == "approved", Measure.published.is_(True), Goal.published.is_(True))
+        .where(Measurement.approved_value.is_not(None), Measure.published.is_(True), Goal.published.is_(True))
     )
     return {(slug, period) for slug, period in rows}
 
@@ -167,7 +167,7 @@ def test_values_are_exactly_the_approved_values_of_published_measures(client, db
     with db(db_url)() as session:
         assert served == public_pairs(session)
         stored = {(m, p): v for m, p, v in session.execute(
-            select(Measure.slug, Measurement.period, Measurement.value).join(Measure))}
+            select(Measure.slug, Measurement.period, Measurement.approved_value).join(Measure))}
     for row in rows:
         assert isinstance(row["value"], (int, float)) and row["value"] == stored[(row["measure"], date.fromisoformat(row["period"]))]
         assert list(row) == list(VALUE_COLUMN_NAMES)
@@ -210,7 +210,7 @@ def test_csv_cells_that_would_start_a_formula_are_neutralised_and_numbers_keep_t
         session.execute(update(Measure).where(Measure.slug == MEASURE).values(data_source="=HYPERLINK(\"http://x\")"))
         first = session.scalar(select(Measurement).join(Measure).where(
             Measure.slug == MEASURE, Measurement.state == "approved").order_by(Measurement.period))
-        first.value = -5.0
+        first.value = first.approved_value = -5.0
         first.source_ref = "@SUM(A1)"
         session.commit()
         first_period = first.period.isoformat()
