@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids

@@ -18,7 +18,7 @@ from models.catalog import Goal, Measure, first_of_month_check
 from models.errors import NotFound, PermissionDenied, ValidationError
 from models.org import User, _in
 from models.progress import format_month, month_start
-from models.queries import visible_measures
+from models.queries import measure_visible
 from models.services import Actor
 
 FEEDBACK_STATES = ("open", "resolved")
@@ -71,8 +71,8 @@ def submit_feedback(session: Session, *, measure_slug: str, period: date | None,
     """Store a resident's report about a published measure (and month); audited as anonymous."""
     today = today or clock.today()
     measure = session.scalar(
-        visible_measures(select(Measure).join(Goal, Goal.id == Measure.goal_id), published_only=True)
-        .where(Measure.slug == measure_slug)
+        select(Measure).join(Goal, Goal.id == Measure.goal_id)
+        .where(Measure.slug == measure_slug, measure_visible(published_only=True))
     )
     if measure is None:
         raise NotFound("That measure is not published. Reload the page.")

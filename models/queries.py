@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, func, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -129,11 +129,11 @@ class Overview:
         return max(periods) if periods else None
 
 
-def visible_measures(stmt, *, published_only: bool):
-    """`stmt` (which joins Measure and Goal) limited to what the audience may see: the one home of that rule."""
+def measure_visible(*, published_only: bool) -> ColumnElement[bool]:
+    """SQL condition (on Measure joined to Goal): the audience may see the measure. The one home of that rule."""
     if published_only:
-        return stmt.where(Measure.published.is_(True), Goal.published.is_(True))
-    return stmt
+        return and_(Measure.published.is_(True), Goal.published.is_(True))
+    return true()
 
 
 def overview(
@@ -176,7 +176,7 @@ def overview(
         .join(Goal, Goal.id == Measure.goal_id)
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
     )
-    measure_stmt = visible_measures(measure_stmt, published_only=published_only)
+    measure_stmt = measure_stmt.where(measure_visible(published_only=published_only))
     measure_rows = conn.execute(measure_stmt).all()
 
     milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
@@ -202,7 +202,7 @@ def overview(
             measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
             baseline_period, target_value, target_period, data_source, citation, published, on_track_tolerance,
             at_risk_tolerance, due_day, goal_id, department_id,
-        ) = row
+        ) = row  # type: ignore[misc]  # a Row of 20 columns; unpacked by position
         goal_slug, goal_title, _summary, goal_published, _owner = goal_info[goal_id]
         department_slug, department_name = departments[department_id]
         series = history.get(measure_id, no_history)
@@ -455,7 +455,7 @@ def values(
         .where(visible_to(approved_only))
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id, Measurement.period)
     )
-    stmt = visible_measures(stmt, published_only=published_only)
+    stmt = stmt.where(measure_visible(published_only=published_only))
     if measure_slug is not None:
         stmt = stmt.where(Measure.slug == measure_slug)
     if start is not None:
@@ -466,9 +466,10 @@ def values(
     milestones = _milestones(session, {row[0] for row in rows if row[6] == "milestones"})
     specs: dict[int, MeasureSpec] = {}
     result = []
-    for (measure_id, goal_slug, slug, unit, decimals, direction, trajectory, baseline_value, baseline_period,
+    for row in rows:
+        (measure_id, goal_slug, slug, unit, decimals, direction, trajectory, baseline_value, baseline_period,
          target_value, target_period, on_track, at_risk, data_source, citation, period, stored, state, approved_value,
-         source_ref, changed_at) in rows:
+         source_ref, changed_at) = row  # type: ignore[misc]  # a Row of 21 columns; unpacked by position
         seen = visible_value(stored, state, approved_value, approved_only)
         if seen is None:
             continue
@@ -516,7 +517,7 @@ def corrections(session: Session, *, published_only: bool, measure_slug: str | N
         .where((Revision.new_state == "approved") | (Revision.action == "correct"))
         .order_by(Revision.measurement_id, Revision.id)
     )
-    stmt = visible_measures(stmt, published_only=published_only)
+    stmt = stmt.where(measure_visible(published_only=published_only))
     if measure_slug is not None:
         stmt = stmt.where(Measure.slug == measure_slug)
     found = []
@@ -562,9 +563,12 @@ def dataset_facts(session: Session, *, published_only: bool, approved_only: bool
         .outerjoin(spans, spans.c.measure_id == Measure.id)
         .outerjoin(changes, changes.c.measure_id == Measure.id)
     )
-    stmt = visible_measures(stmt, published_only=published_only)
-    return {slug: DatasetFacts(first_period=first, last_period=last, last_revised=_as_date(at), contact_email=email)
-            for slug, first, last, at, email in session.execute(stmt)}
+    stmt = stmt.where(measure_visible(published_only=published_only))
+    facts: dict[str, DatasetFacts] = {}
+    for slug, first, last, at, email in session.execute(stmt).tuples():
+        facts[slug] = DatasetFacts(first_period=first, last_period=last, last_revised=_as_date(at),
+                                   contact_email=email or "")
+    return facts
 
 
 @dataclass(frozen=True)
@@ -580,11 +584,12 @@ def public_replies(session: Session, measure_slug: str) -> list[PublicReply]:
     """Public replies to resolved reports about a visible (published) measure, newest first."""
     from models.feedback import Feedback  # feedback's services build on this module
 
-    stmt = visible_measures(
+    stmt = (
         select(Feedback.period, Feedback.public_reply, Feedback.resolved_at)
         .join(Measure, Measure.id == Feedback.measure_id).join(Goal, Goal.id == Measure.goal_id)
-        .where(Measure.slug == measure_slug, Feedback.state == "resolved", Feedback.public_reply.is_not(None))
-        .order_by(Feedback.resolved_at.desc(), Feedback.id.desc()),
-        published_only=True,
+        .where(Measure.slug == measure_slug, Feedback.state == "resolved", Feedback.public_reply.is_not(None),
+               measure_visible(published_only=True))
+        .order_by(Feedback.resolved_at.desc(), Feedback.id.desc())
     )
-    return [PublicReply(period=period, reply=reply, replied_on=_as_date(at)) for period, reply, at in session.execute(stmt)]
+    return [PublicReply(period=period, reply=reply or "", replied_on=_as_date(at))
+            for period, reply, at in session.execute(stmt)]

@@ -169,7 +169,8 @@ def test_values_are_exactly_the_approved_values_of_published_measures(client, db
         stored = {(m, p): v for m, p, v in session.execute(
             select(Measure.slug, Measurement.period, Measurement.approved_value).join(Measure))}
     for row in rows:
-        assert isinstance(row["value"], (int, float)) and row["value"] == stored[(row["measure"], date.fromisoformat(row["period"]))]
+        key = (row["measure"], date.fromisoformat(row["period"]))
+        assert isinstance(row["value"], (int, float)) and row["value"] == stored[key]
         assert list(row) == list(VALUE_COLUMN_NAMES)
     csv_rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/values.csv").get_data(as_text=True))))
     assert len(csv_rows) == len(rows)

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select, update
 
 from callbacks.guard import PUBLIC_INTERNAL_IDS, ROUTER, callback_audience
+from models import clock
 from models.base import make_engine, make_session_factory
 from models.catalog import Goal, Measure
 from models.measurements import Measurement
 from models.progress import add_months, last_complete_month
-from models import clock
 
 NAME_MARK = "ZQXHIDDEN"
 VALUE_MARK = 987654.0
