@@ -179,3 +179,22 @@ def share_embed(base_url: str, slug: str, name: str) -> html.Details:
                    className="small mb-0"),
         ], className="mt-2"),
     ], className="border rounded p-3 mt-3")
+
+
+def measure_open_data(slug: str, name: str, months: list[date], replies: list[PublicReply],
+                      base_url: str) -> html.Div:
+    """What the public measure page adds for data users and residents: downloads, share/embed, answers to
+    residents' reports and the report form."""
+    return html.Div([
+        html.H2("Get the data", className="h5 mt-4"),
+        html.Ul([
+            html.Li([html.A(f"Every approved month of {name} (CSV)", href=f"/api/v1/measures/{slug}/values.csv"),
+                     " · ", html.A("JSON", href=f"/api/v1/measures/{slug}/values")]),
+            html.Li([html.A("What each column means (data dictionary)", href="/data-dictionary"), " · ",
+                     html.A("All measures in one table (CSV)", href="/api/v1/values.csv"), " · ",
+                     html.A("API and other formats", href="/developers")]),
+        ], className="small"),
+        share_embed(base_url, slug, name),
+        public_replies(replies),
+        report_form(slug, name, months),
+    ], className="measure-open-data")
