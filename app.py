@@ -71,8 +71,17 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CACHE_DEFAULT_TIMEOUT": 600,
         # Workers sharing one Redis must share keys; different databases must not.
         "CACHE_KEY_PREFIX": "recoverystat:" + hashlib.sha1(database_url.encode()).hexdigest()[:10] + ":",
+        # Redis timeouts are short: the cache is an accelerator, and a Redis that hangs must not hang the page.
+        "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {},
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count attempts in each process instead of failing sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "DATABASE_STATEMENT_TIMEOUT_MS": int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000")),
+        # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
     }
     settings.update(overrides)
@@ -139,7 +148,8 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         clock.set_today(settings["TODAY"])  # a pinned "today" for demos and screenshots
     server = Flask(__name__, instance_path=str(settings.get("INSTANCE_PATH", INSTANCE)))
     server.config.update(settings)
-    server.extensions[EXTENSION_KEY] = Database.from_url(settings["DATABASE_URL"])
+    server.extensions[EXTENSION_KEY] = Database.from_url(
+        settings["DATABASE_URL"], statement_timeout_ms=settings["DATABASE_STATEMENT_TIMEOUT_MS"])
 
     cache.init_app(server)
     limiter.init_app(server)

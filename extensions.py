@@ -5,6 +5,7 @@ without importing the app.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
+from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,18 +26,57 @@ from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
 from models.progress import judging_day
-from models.queries import Overview, overview
+from models.queries import GoalDetail, MeasureDetail, Overview, goal_detail, measure_detail, overview
 from models.services import Actor
 
-cache = Cache()
+log = logging.getLogger("recoverystat.cache")
+
+
+class ResilientCache(Cache):
+    """flask-caching whose shared store may go away: a failed read is a miss, a failed write is skipped.
+
+    The cache only speeds reads up (every key names its data version), so without Redis pages are built from the
+    database as if nothing were cached. The outage is logged once, and again after the store comes back and fails anew.
+    """
+
+    _failing = False
+
+    def _survive(self, operation: str, default, call):
+        try:
+            result = call()
+        except RedisError as error:
+            if not ResilientCache._failing:
+                ResilientCache._failing = True
+                log.warning("shared cache unavailable (%s failed: %s); serving from the database until it returns",
+                            operation, error)
+            return default
+        ResilientCache._failing = False
+        return result
+
+    def get(self, *args, **kwargs):
+        """The cached value, or None when it is absent or the store does not answer."""
+        return self._survive("get", None, lambda: super(ResilientCache, self).get(*args, **kwargs))
+
+    def set(self, *args, **kwargs):
+        """Store a value; False when the store does not answer."""
+        return self._survive("set", False, lambda: super(ResilientCache, self).set(*args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        """Delete a value; False when the store does not answer."""
+        return self._survive("delete", False, lambda: super(ResilientCache, self).delete(*args, **kwargs))
+
+
+cache = ResilientCache()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 EXTENSION_KEY = "recoverystat.db"
 # Per-process copies of recent overviews in front of the shared cache: a key names its data version, so a copy can
 # never be stale, and a hit skips unpickling a thousand measures on every page view.
-_LOCAL_OVERVIEWS: OrderedDict[str, Overview] = OrderedDict()
-_LOCAL_LIMIT = 16
+_LOCAL_OVERVIEWS: OrderedDict[str, object] = OrderedDict()
+_LOCAL_LIMIT = 64
+# The shared cache cannot tell a stored None from a miss: an unknown slug is cached as this marker instead.
+_ABSENT = "absent"
 _LOCAL_LOCK = threading.Lock()
 
 
@@ -47,9 +88,9 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, *, statement_timeout_ms: int | None = None) -> Database:
         """Create the engine and session factory for a database URL."""
-        engine = make_engine(url)
+        engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
         return cls(engine=engine, sessions=make_session_factory(engine))
 
 
@@ -85,21 +126,45 @@ def cached_overview(*, public: bool, as_of: date | None = None, today: date | No
     in on time is not "overdue" just because later months exist.
     """
     today = judging_day(as_of, today or clock.today())
+    return _cached(f"overview:{'public' if public else 'internal'}:{as_of}:{today}",
+                   lambda session: overview(session, as_of=as_of, today=today, published_only=public,
+                                            approved_only=public))
+
+
+def cached_measure_detail(slug: str, *, public: bool, today: date | None = None) -> MeasureDetail | None:
+    """One measure's page data for an audience (None when absent or hidden), cached by data version."""
+    today = today or clock.today()
+    return _cached(f"measure:{'public' if public else 'internal'}:{today}:{slug}",
+                   lambda session: measure_detail(session, slug, published_only=public, approved_only=public,
+                                                  today=today))
+
+
+def cached_goal_detail(slug: str, *, public: bool, today: date | None = None) -> GoalDetail | None:
+    """One goal's page data for an audience (None when absent or hidden), cached by data version."""
+    today = today or clock.today()
+    return _cached(f"goal:{'public' if public else 'internal'}:{today}:{slug}",
+                   lambda session: goal_detail(session, slug, published_only=public, approved_only=public,
+                                               today=today))
+
+
+def _cached(name: str, compute):
+    """compute(session), kept in this process and the shared cache under the current data version."""
     with db_session() as session:
         version = current_data_version(session)
-        key = (f"{current_app.config['CACHE_KEY_PREFIX']}overview:v{version}:"
-               f"{'public' if public else 'internal'}:{as_of}:{today}")
+        key = f"{current_app.config['CACHE_KEY_PREFIX']}v{version}:{name}"
         with _LOCAL_LOCK:
             local = _LOCAL_OVERVIEWS.get(key)
             if local is not None:
                 _LOCAL_OVERVIEWS.move_to_end(key)
-                return local
+                return None if local == _ABSENT else local
         result = cache.get(key)
         if result is None:
-            result = overview(session, as_of=as_of, today=today, published_only=public, approved_only=public)
+            result = compute(session)
+            if result is None:
+                result = _ABSENT
             cache.set(key, result)
     with _LOCAL_LOCK:
         _LOCAL_OVERVIEWS[key] = result
         while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
             _LOCAL_OVERVIEWS.popitem(last=False)
-    return result
+    return None if result == _ABSENT else result

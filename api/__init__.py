@@ -7,12 +7,14 @@ from flask import Flask
 
 def register(server: Flask) -> None:
     """Register every blueprint of this package on the Flask server."""
+    from api import hardening
     from api.auth import bp as auth_bp
     from api.embed import bp as embed_bp
     from api.health import bp as health_bp
     from api.opendata import bp as opendata_bp
     from api.opendata import method_not_allowed
 
+    hardening.register(server)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(opendata_bp)

@@ -8,6 +8,8 @@ The pages router callback is judged by the audience of the page it would render.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -24,6 +26,7 @@ AUDIENCE_ROLES: dict[str, frozenset[str] | None] = {
 # Dash's own pages machinery: the router (judged by page) and the clientside title updater.
 ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 ROUTER = "router"
+ANONYMOUS_BODY_LIMIT = 64 * 1024
 # Outputs of Dash's own clientside callbacks (the page title): they run in the browser and reveal nothing.
 PUBLIC_INTERNAL_IDS = frozenset({"_pages_dummy"})
 
@@ -61,13 +64,53 @@ def callback_audience(callback_key: str) -> str | None:
     return audiences.pop()
 
 
-def page_audience(pathname: str | None) -> str:
-    """The audience of the page at `pathname`; unknown paths render the public not-found page."""
+# Pages whose address carries a slug ("/measures/<slug>") may have nothing behind it: a check per path template,
+# registered by the page's callbacks module, says whether it does; when not, the server answers 404.
+PAGE_EXISTS: dict[str, Callable[[str, dict[str, str]], bool]] = {}
+NOT_FOUND_PATH = "/404"
+# Paths that are not pages: Dash's own routes, assets, the API and the form routes.
+NOT_PAGES = ("/_dash", "/assets", "/_reload", "/api", "/healthz", "/login", "/logout", "/_favicon")
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A regular expression for a Dash path template, e.g. "/measures/<slug>" -> ^/measures/(?P<slug>[^/]+)$."""
+    parts = re.split(r"<([A-Za-z_][A-Za-z0-9_]*)>", template.rstrip("/") or "/")
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(f"^{pattern}$")
+
+
+def match_page(pathname: str | None) -> tuple[dict, dict[str, str]] | None:
+    """The registered page at `pathname` and its path variables, or None when no page has that address."""
     path = (pathname or "/").rstrip("/") or "/"
     for page in dash.page_registry.values():
-        if ((page.get("path") or "").rstrip("/") or "/") == path:
-            return page.get("audience", "admin")
-    return "pub"
+        if ((page.get("path") or "").rstrip("/") or "/") == path and not page.get("path_template"):
+            return page, {}
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template:
+            found = _template_pattern(template).match(path)
+            if found:
+                return page, found.groupdict()
+    return None
+
+
+def page_audience(pathname: str | None) -> str:
+    """The audience of the page at `pathname`; unknown paths render the public not-found page."""
+    found = match_page(pathname)
+    return found[0].get("audience", "admin") if found else "pub"
+
+
+def page_exists(pathname: str | None) -> bool:
+    """Whether `pathname` is a page with something behind it (not the not-found page, not an absent slug)."""
+    found = match_page(pathname)
+    if found is None:
+        return False
+    page, variables = found
+    if (page.get("path") or "") == NOT_FOUND_PATH:
+        return False
+    template = page.get("path_template")
+    check = PAGE_EXISTS.get(template) if template else None
+    return check(template, variables) if check else True
 
 
 def allowed(audience: str | None, role: str | None) -> bool:
@@ -103,7 +146,12 @@ def register(app: dash.Dash) -> None:
     def guard_dash_requests():
         role = current_role()
         if request.path == update_path:
+            if role is None:
+                # Public callbacks post a few hundred bytes; a large anonymous body is refused before it is read.
+                request.max_content_length = ANONYMOUS_BODY_LIMIT
             body = request.get_json(silent=True) or {}
+            if not isinstance(body, dict):
+                body = {}
             key = body.get("output")
             if not isinstance(key, str) or key not in app.callback_map:
                 return _refuse(role) if role is None else (jsonify(error="Unknown callback."), 400)
@@ -113,8 +161,7 @@ def register(app: dash.Dash) -> None:
             if not allowed(audience, role):
                 return _refuse(role)
             return None
-        if request.method == "GET" and not request.path.startswith(("/_dash", "/assets", "/_reload", "/api",
-                                                                     "/healthz", "/login", "/logout")):
+        if request.method == "GET" and not request.path.startswith(NOT_PAGES):
             audience = page_audience(request.path)
             if not allowed(audience, role):
                 if role is None:
@@ -126,3 +173,15 @@ def register(app: dash.Dash) -> None:
                     status=403, mimetype="text/html",
                 )
         return None
+
+    @app.server.after_request
+    def answer_404_for_missing_pages(response: Response) -> Response:
+        """Dash serves the same page frame at every address; an address with nothing behind it answers 404.
+
+        The frame still loads, and the app shows its not-found message there (the same for an unknown address,
+        an unknown slug and an unpublished goal or measure, so a hidden one cannot be told from an absent one).
+        """
+        if (request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype == "text/html"
+                and not request.path.startswith(NOT_PAGES) and not page_exists(request.path)):
+            response.status_code = 404
+        return response

@@ -1,4 +1,4 @@
-"""Callbacks of the public progress page."""
+"""Callbacks of the public pages: the progress overview, a goal's page and a measure's page."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +6,10 @@ from datetime import date
 import dash
 from dash import Input, Output
 
-from extensions import cached_overview
+from extensions import cached_goal_detail, cached_measure_detail, cached_overview
 from layouts import ids
 from layouts._components import overview_sections
+from layouts._detail import goal_page, measure_page, not_found_body
 
 
 def parse_month(value: object) -> date | None:
@@ -24,6 +25,35 @@ def update_pub_overview(month: str | None) -> list:
     return overview_sections(cached_overview(public=True, as_of=parse_month(month)))
 
 
+def update_pub_measure_page(slug: str | None):
+    """A published measure's page, or the not-found message (unknown and unpublished look the same)."""
+    detail = cached_measure_detail(str(slug), public=True) if slug else None
+    return measure_page(detail) if detail is not None else not_found_body()
+
+
+def update_pub_goal_page(slug: str | None):
+    """A published goal's page, or the not-found message (unknown and unpublished look the same)."""
+    goal = cached_goal_detail(str(slug), public=True) if slug else None
+    return goal_page(goal) if goal is not None else not_found_body()
+
+
+def public_page_exists(path_template: str, variables: dict[str, str]) -> bool:
+    """Whether a public page with a slug has something published behind it (else the server answers 404)."""
+    slug = variables.get("slug", "")
+    if path_template == "/measures/<slug>":
+        return cached_measure_detail(slug, public=True) is not None
+    if path_template == "/goals/<slug>":
+        return cached_goal_detail(slug, public=True) is not None
+    return True
+
+
 def register(app: dash.Dash) -> None:
-    """Wire the public page's callbacks."""
+    """Wire the public pages' callbacks and tell the guard which slugs exist."""
+    from callbacks import guard
+
     app.callback(Output(ids.PUB_OVERVIEW, "children"), Input(ids.PUB_MONTH, "value"))(update_pub_overview)
+    app.callback(Output(ids.PUB_MEASURE_PAGE, "children"), Input(ids.PUB_MEASURE_SLUG, "data"))(
+        update_pub_measure_page)
+    app.callback(Output(ids.PUB_GOAL_PAGE, "children"), Input(ids.PUB_GOAL_SLUG, "data"))(update_pub_goal_page)
+    guard.PAGE_EXISTS["/measures/<slug>"] = public_page_exists
+    guard.PAGE_EXISTS["/goals/<slug>"] = public_page_exists

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -65,6 +66,25 @@ def progress_bar(measure: MeasureStatus) -> html.Div | None:
     )
 
 
+@lru_cache(maxsize=1024)
+def _sparkline_json(measure: MeasureStatus) -> dict:
+    """A card's sparkline as plain JSON, built once per measure status (a status is immutable and hashable)."""
+    from layouts.figures import sparkline
+
+    return sparkline(measure).to_plotly_json()
+
+
+def card_sparkline(measure: MeasureStatus) -> html.Div:
+    """The recent trend as a small static chart, named in words for screen readers."""
+    from layouts.figures import sparkline_label
+
+    return html.Div(
+        dcc.Graph(figure=_sparkline_json(measure), config={"staticPlot": True, "displayModeBar": False},
+                  style={"height": "44px"}, className="sparkline"),
+        role="img", className="sparkline-wrap mb-2", **{"aria-label": sparkline_label(measure)},
+    )
+
+
 def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Article:
     """One measure: name, status with reason, latest value, target, progress, source and last update."""
     value = (format_value(measure.latest_value, measure.unit, measure.decimals)
@@ -77,9 +97,11 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
         flags.append(html.Span("Awaiting approval", className="badge text-bg-light border ms-2"))
     return html.Article(
         [
-            html.H3(measure.name, className="h6 mb-1"),
+            html.H3(measure.name if internal else dcc.Link(measure.name, href=f"/measures/{measure.slug}"),
+                    className="h6 mb-1"),
             html.Div([status_badge(measure.status), freshness_badge(measure.freshness), *flags], className="mb-2"),
             html.P(reason_beside_name(measure), className="mb-2"),
+            None if internal else card_sparkline(measure),
             html.Dl(
                 [
                     html.Dt("Latest", className="col-5 col-sm-4 fw-normal text-body-secondary"),
@@ -138,7 +160,8 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
         if internal and not goal.published else []
     return html.Section(
         [
-            html.H2([goal.title, *flag], id=heading_id, className="h4 mt-4"),
+            html.H2([goal.title if internal else dcc.Link(goal.title, href=f"/goals/{goal.slug}"), *flag],
+                    id=heading_id, className="h4 mt-4"),
             goal_status_line(goal),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),

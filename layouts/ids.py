@@ -55,3 +55,9 @@ ADMIN_REPORTS_DONE = "admin-reports-done"  # store bumped after a resolve so the
 ADMIN_REPORTS_SHOW = "admin-reports-show"  # which reports: open or all
 ADMIN_REPORT_REPLY = "admin-report-reply"  # pattern-matching type: {"type": ..., "id": feedback id}
 ADMIN_REPORT_RESOLVE = "admin-report-resolve"  # pattern-matching type
+
+# Public goal and measure pages (filled by callbacks.public from the slug in the address)
+PUB_GOAL_SLUG = "pub-goal-slug"
+PUB_GOAL_PAGE = "pub-goal-page"
+PUB_MEASURE_SLUG = "pub-measure-slug"
+PUB_MEASURE_PAGE = "pub-measure-page"

@@ -25,10 +25,11 @@ def layout(**_query) -> html.Div:
     return html.Div(
         [
             html.H1("Flood recovery: how we are doing", className="h2"),
-            html.P(
+            html.P([
                 "After the August 2016 flood, East Baton Rouge City-Parish set priority recovery goals, housing "
                 "first. City-Parish departments and state and federal partners report progress every month. Each "
-                "measure shows where it stands, why, and where the number comes from.",
+                "measure shows where it stands, why, and where the number comes from. ",
+                dcc.Link("How status and forecasts are worked out", href="/about"), "."],
                 className="lead fs-6",
             ),
             dbc.Alert(

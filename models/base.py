@@ -30,12 +30,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine for `url`; SQLite gets foreign keys and a busy timeout."""
+def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int | None = None, **kwargs) -> Engine:
+    """Create an engine for `url`; SQLite gets foreign keys and a busy timeout.
+
+    On PostgreSQL a server that does not answer fails a connection after `connect_timeout` seconds, and with
+    `statement_timeout_ms` a statement (or a wait for a lock) that hangs is cancelled after that long, so a stalled
+    database gives people a message instead of holding every worker thread. Migrations pass no statement timeout.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_timeout", 10)  # waiting for a free pooled connection
+        connect_args: dict[str, object] = {"connect_timeout": connect_timeout}
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms}"
+        kwargs.setdefault("connect_args", connect_args)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -252,11 +252,21 @@ def freshness(latest_period: date | None, today: date, due_day: int = 15) -> str
     if latest_period is not None and _index(latest_period) >= _index(expected):
         return "current"
     missing = expected if latest_period is None else add_months(latest_period, 1)
-    due_month = add_months(missing, 1)
+    return "overdue" if today > due_date(missing, due_day) else "due"
+
+
+def due_date(period: date, due_day: int = 15) -> date:
+    """Return the day a month's figure is due: `due_day` of the following month."""
+    due_month = add_months(period, 1)
     # A due day of 31 means the month's last day in months that are shorter.
     last_day = calendar.monthrange(due_month.year, due_month.month)[1]
-    due = due_month.replace(day=min(due_day, last_day))
-    return "overdue" if today > due else "due"
+    return due_month.replace(day=min(due_day, last_day))
+
+
+def next_figure_due(latest_period: date | None, today: date, due_day: int = 15) -> tuple[date, date]:
+    """Return the month whose figure is expected next and the day it is due (past days mean it is late)."""
+    missing = add_months(latest_period, 1) if latest_period is not None else last_complete_month(today)
+    return missing, due_date(missing, due_day)
 
 
 def judging_day(as_of: date | None, today: date) -> date:

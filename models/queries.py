@@ -14,18 +14,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.catalog import Goal, Measure, Milestone
+from models.catalog import Annotation, Goal, Measure, Milestone
 from models.measurements import Measurement, Revision
 from models.org import Department
 from models.progress import (
     FORECAST_WINDOW,
     FRESHNESS_LABELS,
     STATUS_LABELS,
+    Forecast,
     MeasureSpec,
     add_months,
     evaluate,
     goal_status,
     last_complete_month,
+    next_figure_due,
+    pace_forecast,
     status,
 )
 
@@ -129,13 +132,6 @@ class Overview:
         return max(periods) if periods else None
 
 
-def measure_visible(*, published_only: bool) -> ColumnElement[bool]:
-    """SQL condition (on Measure joined to Goal): the audience may see the measure. The one home of that rule."""
-    if published_only:
-        return and_(Measure.published.is_(True), Goal.published.is_(True))
-    return true()
-
-
 def overview(
     session: Session,
     *,
@@ -165,19 +161,7 @@ def overview(
             select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
         ).all()
     }
-    measure_stmt = (
-        select(
-            Measure.id, Measure.slug, Measure.name, Measure.definition, Measure.unit, Measure.decimals,
-            Measure.direction, Measure.trajectory, Measure.baseline_value, Measure.baseline_period,
-            Measure.target_value, Measure.target_period, Measure.data_source, Measure.citation,
-            Measure.published, Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.due_day,
-            Measure.goal_id, Measure.owner_department_id,
-        )
-        .join(Goal, Goal.id == Measure.goal_id)
-        .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
-    )
-    measure_stmt = measure_stmt.where(measure_visible(published_only=published_only))
-    measure_rows = conn.execute(measure_stmt).all()
+    measure_rows = conn.execute(_measure_select(published_only)).all()
 
     milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
     if any(row[7] == "milestones" for row in measure_rows):
@@ -198,52 +182,13 @@ def overview(
     no_history: list[tuple[date, float]] = []
     no_milestones: tuple[tuple[date, float], ...] = ()
     for row in measure_rows:
-        (
-            measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
-            baseline_period, target_value, target_period, data_source, citation, published, on_track_tolerance,
-            at_risk_tolerance, due_day, goal_id, department_id,
-        ) = row  # type: ignore[misc]  # a Row of 20 columns; unpacked by position
-        goal_slug, goal_title, _summary, goal_published, _owner = goal_info[goal_id]
-        department_slug, department_name = departments[department_id]
+        measure_id, goal_id, department_id = row[0], row[18], row[19]
         series = history.get(measure_id, no_history)
         last = latest.get(measure_id)
         if last and (not series or series[-1][0] != last[0]):
             series = [*series, (last[0], last[1])]
-        # Every input of this measure's status, so an unchanged measure is not evaluated again after a write to
-        # another one; the key holds all of them, so a memoized status can never be out of date.
-        memo_key = (tuple(row), goal_slug, goal_title, goal_published, department_slug, department_name,
-                    tuple(milestones.get(measure_id, ())), tuple(series), last[2] if last else None, today)
-        measure = _EVALUATED.get(memo_key)
-        if measure is not None:
-            goals.setdefault(goal_id, []).append(measure)
-            continue
-        spec = MeasureSpec(
-            name=name, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
-            baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
-            target_period=target_period, milestones=tuple(milestones[measure_id]) if measure_id in milestones
-            else no_milestones, on_track_tolerance=on_track_tolerance, at_risk_tolerance=at_risk_tolerance,
-        )
-        # The series is already one value a month in month order (unique key, ORDER BY), so the engine needs only
-        # the months its pace forecast looks at: the same evaluation as from the whole series, for less work.
-        evaluation = evaluate(spec, series[-FORECAST_WINDOW:], today, due_day=due_day)
-        forecast = evaluation.forecast
-        measure = _frozen(MeasureStatus, _MEASURE_STATUS_FIELDS, {
-            "measure_id": measure_id, "slug": slug, "name": name, "definition": definition, "unit": unit,
-            "decimals": decimals, "direction": direction, "trajectory": trajectory,
-            "goal_slug": goal_slug, "goal_title": goal_title, "department_slug": department_slug,
-            "department_name": department_name, "data_source": data_source, "citation": citation,
-            "published": bool(published and goal_published), "baseline_value": baseline_value,
-            "baseline_period": baseline_period, "target_value": target_value, "target_period": target_period,
-            "latest_period": evaluation.latest_period, "latest_value": evaluation.latest_value,
-            "latest_state": last[2] if last else None, "status": evaluation.status,
-            "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
-            "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
-            "history": tuple(series),
-            "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
-        })
-        if len(_EVALUATED) >= _EVALUATED_LIMIT:
-            _EVALUATED.clear()
-        _EVALUATED[memo_key] = measure
+        measure = _measure_status(row, goal_info[goal_id], departments[department_id],
+                                  tuple(milestones.get(measure_id, no_milestones)), series, last, today)
         goals.setdefault(goal_id, []).append(measure)
 
     goal_list = []
@@ -259,6 +204,93 @@ def overview(
             measures=tuple(measures), status_counts=counts, status=goal_status([m.status for m in measures]),
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
+
+
+def _measure_select(published_only: bool):
+    """The columns of every measure a status needs, in display order; the public switch hides unpublished ones.
+
+    Column positions are fixed (see _measure_status): 0 id, 7 trajectory, 17 due_day, 18 goal_id, 19 department_id.
+    """
+    stmt = (
+        select(
+            Measure.id, Measure.slug, Measure.name, Measure.definition, Measure.unit, Measure.decimals,
+            Measure.direction, Measure.trajectory, Measure.baseline_value, Measure.baseline_period,
+            Measure.target_value, Measure.target_period, Measure.data_source, Measure.citation,
+            Measure.published, Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.due_day,
+            Measure.goal_id, Measure.owner_department_id,
+        )
+        .join(Goal, Goal.id == Measure.goal_id)
+        .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
+    )
+    return stmt.where(measure_visible(published_only=published_only))
+
+
+def measure_visible(*, published_only: bool) -> ColumnElement[bool]:
+    """SQL condition (on Measure joined to Goal): the audience may see the measure. The one home of that rule.
+
+    A published measure under an unpublished goal stays hidden: the goal's flag wins.
+    """
+    if published_only:
+        return and_(Measure.published.is_(True), Goal.published.is_(True))
+    return true()
+
+
+def _spec(row, milestones: tuple[tuple[date, float], ...]) -> MeasureSpec:
+    """The status engine's view of a measure row from _measure_select."""
+    (
+        _measure_id, _slug, name, _definition, unit, decimals, direction, trajectory, baseline_value,
+        baseline_period, target_value, target_period, _source, _citation, _published, on_track_tolerance,
+        at_risk_tolerance, *_rest,
+    ) = row
+    return MeasureSpec(
+        name=name, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
+        baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
+        target_period=target_period, milestones=milestones, on_track_tolerance=on_track_tolerance,
+        at_risk_tolerance=at_risk_tolerance,
+    )
+
+
+def _measure_status(row, goal_row, department: tuple[str, str], milestones: tuple[tuple[date, float], ...],
+                    series: list[tuple[date, float]], last: tuple[date, float, str] | None,
+                    today: date) -> MeasureStatus:
+    """Evaluate one measure row (see _measure_select) from its recent series and latest value, memoized."""
+    (
+        measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
+        baseline_period, target_value, target_period, data_source, citation, published, _on_track,
+        _at_risk, due_day, _goal_id, _department_id,
+    ) = row
+    goal_slug, goal_title, _summary, goal_published, _owner = goal_row
+    department_slug, department_name = department
+    # Every input of this measure's status, so an unchanged measure is not evaluated again after a write to
+    # another one; the key holds all of them, so a memoized status can never be out of date.
+    memo_key = (tuple(row), goal_slug, goal_title, goal_published, department_slug, department_name,
+                milestones, tuple(series), last[2] if last else None, today)
+    measure = _EVALUATED.get(memo_key)
+    if measure is not None:
+        return measure
+    spec = _spec(row, milestones)
+    # The series is already one value a month in month order (unique key, ORDER BY), so the engine needs only
+    # the months its pace forecast looks at: the same evaluation as from the whole series, for less work.
+    evaluation = evaluate(spec, series[-FORECAST_WINDOW:], today, due_day=due_day)
+    forecast = evaluation.forecast
+    measure = _frozen(MeasureStatus, _MEASURE_STATUS_FIELDS, {
+        "measure_id": measure_id, "slug": slug, "name": name, "definition": definition, "unit": unit,
+        "decimals": decimals, "direction": direction, "trajectory": trajectory,
+        "goal_slug": goal_slug, "goal_title": goal_title, "department_slug": department_slug,
+        "department_name": department_name, "data_source": data_source, "citation": citation,
+        "published": bool(published and goal_published), "baseline_value": baseline_value,
+        "baseline_period": baseline_period, "target_value": target_value, "target_period": target_period,
+        "latest_period": evaluation.latest_period, "latest_value": evaluation.latest_value,
+        "latest_state": last[2] if last else None, "status": evaluation.status,
+        "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
+        "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
+        "history": tuple(series),
+        "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
+    })
+    if len(_EVALUATED) >= _EVALUATED_LIMIT:
+        _EVALUATED.clear()
+    _EVALUATED[memo_key] = measure
+    return measure
 
 
 _MEASURE_STATUS_FIELDS = frozenset(f.name for f in fields(MeasureStatus))
@@ -372,6 +404,244 @@ def _latest_before(conn: Connection, approved_only: bool, before: date, measure_
     return latest
 
 
+# --- one measure, one goal: the read path of the goal and measure pages -----------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One month's value of a measure and its review state ("approved" or "submitted")."""
+
+    period: date
+    value: float
+    state: str
+
+
+@dataclass(frozen=True)
+class AnnotationNote:
+    """A dated event that explains a measure's numbers, with where it comes from."""
+
+    event_date: date
+    text: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A change to a month's value after it had been published: old and new value, when and why."""
+
+    period: date
+    old_value: float | None
+    new_value: float | None
+    corrected_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class MeasureDetail:
+    """Everything a measure's page and chart show: its status, every month's value, targets, events, corrections."""
+
+    status: MeasureStatus
+    spec: MeasureSpec
+    values: tuple[SeriesPoint, ...]
+    milestones: tuple[tuple[date, float], ...]
+    annotations: tuple[AnnotationNote, ...]
+    corrections: tuple[Correction, ...]
+    forecast: Forecast | None
+    as_of: date
+    today: date
+    next_period: date
+    next_due: date
+
+    @property
+    def slug(self) -> str:
+        """The measure's slug."""
+        return self.status.slug
+
+    @property
+    def next_is_late(self) -> bool:
+        """Whether the next figure is past its due day."""
+        return self.today > self.next_due
+
+
+@dataclass(frozen=True)
+class GoalDetail:
+    """A goal with the details of every measure the reader may see."""
+
+    slug: str
+    title: str
+    summary: str
+    published: bool
+    department_name: str
+    as_of: date
+    measures: tuple[MeasureDetail, ...]
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """How many of the goal's measures are in each status."""
+        counts = dict.fromkeys(STATUS_ORDER, 0)
+        for detail in self.measures:
+            counts[detail.status.status] += 1
+        return counts
+
+
+def measure_detail(session: Session, slug: str, *, published_only: bool, approved_only: bool,
+                   today: date | None = None) -> MeasureDetail | None:
+    """One measure's page data; None for an unknown slug and, for the public, an unpublished measure or goal."""
+    details = _details(session, Measure.slug == slug, published_only=published_only, approved_only=approved_only,
+                       today=today)
+    return details[0] if details else None
+
+
+def goal_detail(session: Session, slug: str, *, published_only: bool, approved_only: bool,
+                today: date | None = None) -> GoalDetail | None:
+    """A goal and the details of its visible measures; None for an unknown slug or, for the public, an unpublished goal."""
+    today = today or clock.today()
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+    stmt = (select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Department.name)
+            .join(Department, Department.id == Goal.owner_department_id).where(Goal.slug == slug))
+    if published_only:
+        stmt = stmt.where(Goal.published.is_(True))
+    row = conn.execute(stmt).one_or_none()
+    if row is None:
+        return None
+    goal_id, goal_slug, title, summary, published, department_name = row
+    details = _details(session, Measure.goal_id == goal_id, published_only=published_only,
+                       approved_only=approved_only, today=today)
+    return GoalDetail(slug=goal_slug, title=title, summary=summary, published=bool(published),
+                      department_name=department_name, as_of=last_complete_month(today), measures=tuple(details))
+
+
+def _details(session: Session, which, *, published_only: bool, approved_only: bool,
+             today: date | None) -> list[MeasureDetail]:
+    """MeasureDetail of each measure matching `which`, from one query per kind of row (not one per measure)."""
+    today = today or clock.today()
+    as_of = last_complete_month(today)
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+    rows = conn.execute(_measure_select(published_only).where(which)).all()
+    if not rows:
+        return []
+    measure_ids = [row[0] for row in rows]
+    goal_ids = {row[18] for row in rows}
+    goal_info: dict[int, tuple[str, str, str, bool, int]] = {
+        goal_id: (slug, title, summary, published, owner) for goal_id, slug, title, summary, published, owner
+        in conn.execute(
+            select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
+            .where(Goal.id.in_(goal_ids))
+        ).all()
+    }
+    departments = {dept_id: (dept_slug, name) for dept_id, dept_slug, name in conn.execute(
+        select(Department.id, Department.slug, Department.name)
+        .where(Department.id.in_({row[19] for row in rows}))
+    ).all()}
+    milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for measure_id, period, target in conn.execute(
+        select(Milestone.measure_id, Milestone.period, Milestone.target_value)
+        .where(Milestone.measure_id.in_(measure_ids)).order_by(Milestone.measure_id, Milestone.period)
+    ).all():
+        milestones[measure_id].append((period, target))
+    # The series of every measure at once: one query, in month order per measure.
+    values: dict[int, list[SeriesPoint]] = defaultdict(list)
+    for measure_id, period, value, state, approved_value in conn.execute(
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
+        .where(Measurement.measure_id.in_(measure_ids), visible_to(approved_only), Measurement.period <= as_of)
+        .order_by(Measurement.measure_id, Measurement.period)
+    ).all():
+        # The same figure per month as the overview shows this audience (see visible_value).
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            values[measure_id].append(SeriesPoint(period, seen[0], seen[1]))
+    notes = _annotations(conn, measure_ids, goal_ids)
+    corrections = _corrections(conn, measure_ids, approved_only=approved_only)
+
+    window_start = add_months(as_of, -11)  # the overview's 12 months of history
+    details = []
+    for row in rows:
+        measure_id, trajectory, due_day, goal_id, department_id = row[0], row[7], row[17], row[18], row[19]
+        points = values.get(measure_id, [])
+        # Milestones bend only a milestones trajectory; the overview passes them for those alone, and so must this.
+        own_milestones = tuple(milestones.get(measure_id, ())) if trajectory == "milestones" else ()
+        series = [(p.period, p.value) for p in points]
+        last = (points[-1].period, points[-1].value, points[-1].state) if points else None
+        history = [point for point in series if point[0] >= window_start]
+        if last and (not history or history[-1][0] != last[0]):
+            history.append((last[0], last[1]))
+        status = _measure_status(row, goal_info[goal_id], departments[department_id], own_milestones, history,
+                                 last, today)
+        spec = _spec(row, own_milestones)
+        next_period, next_due = next_figure_due(status.latest_period, today, due_day)
+        details.append(MeasureDetail(
+            status=status, spec=spec, values=tuple(points), milestones=own_milestones,
+            annotations=tuple(note for scope_measure, scope_goal, note in notes
+                              if scope_measure == measure_id or (scope_measure is None and scope_goal == goal_id)),
+            corrections=tuple(corrections.get(measure_id, ())),
+            forecast=pace_forecast(spec, series[-FORECAST_WINDOW:]), as_of=as_of, today=today,
+            next_period=next_period, next_due=next_due,
+        ))
+    return details
+
+
+def _annotations(conn: Connection, measure_ids: list[int], goal_ids: set[int]):
+    """(measure scope, goal scope, note) of events scoped to these measures or (with no measure) to their goals."""
+    rows = conn.execute(
+        select(Annotation.measure_id, Annotation.goal_id, Annotation.event_date, Annotation.text, Annotation.citation)
+        .where(or_(Annotation.measure_id.in_(measure_ids),
+                   and_(Annotation.measure_id.is_(None), Annotation.goal_id.in_(goal_ids))))
+        .order_by(Annotation.event_date, Annotation.id)
+    ).all()
+    return [(measure_id, goal_id, AnnotationNote(event_date, text, citation))
+            for measure_id, goal_id, event_date, text, citation in rows]
+
+
+def _corrections(conn: Connection, measure_ids: list[int], *, approved_only: bool) -> dict[int, list[Correction]]:
+    """Corrections to values that had been published (approved), per measure, newest first.
+
+    Staff see every such correction as recorded. The public sees a correction once its new value is approved,
+    from the value it had seen before (the last approved one) to the new approved value, with the reason given.
+    """
+    rows = conn.execute(
+        select(Measurement.measure_id, Measurement.id, Measurement.period, Revision.action, Revision.old_value,
+               Revision.new_value, Revision.old_state, Revision.new_state, Revision.reason, Revision.created_at)
+        .join(Measurement, Measurement.id == Revision.measurement_id)
+        .where(Measurement.measure_id.in_(measure_ids))
+        .order_by(Measurement.id, Revision.id)
+    ).all()
+    found: dict[int, list[Correction]] = defaultdict(list)
+    current: int | None = None
+    published_value: float | None = None
+    pending: list = []
+    for measure_id, measurement_id, period, action, old_value, new_value, old_state, new_state, reason, at, *_ in rows:
+        if measurement_id != current:
+            current, published_value, pending = measurement_id, None, []
+        if action == "correct" and (published_value is not None or old_state == "approved"):
+            if published_value is None:
+                published_value = old_value
+            if approved_only:
+                pending.append((at, reason))
+            else:
+                found[measure_id].append(Correction(period, old_value, new_value, _day(at), reason or ""))
+        if new_state == "approved":
+            if pending and new_value != published_value:
+                at, reason = pending[-1]
+                found[measure_id].append(Correction(period, published_value, new_value, _day(at), reason or ""))
+            pending = []
+            published_value = new_value
+    for corrections in found.values():
+        corrections.sort(key=lambda c: (c.corrected_on, c.period), reverse=True)
+    return found
+
+
+def _day(moment) -> date:
+    """The calendar day of a stored timestamp (SQLite may hand back text)."""
+    if isinstance(moment, str):
+        return date.fromisoformat(moment[:10])
+    return moment.date() if hasattr(moment, "date") else moment
+
+
 # --- open data: every value, corrections, catalog facts ----------------------------------------------------------
 
 
@@ -413,12 +683,8 @@ class DatasetFacts:
 
 
 def _as_date(moment: datetime | date | str | None) -> date | None:
-    """The calendar day of a stored timestamp (SQLite may hand back text)."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.date() if isinstance(moment, datetime) else moment
+    """The calendar day of a stored timestamp, or None (see _day)."""
+    return None if moment is None else _day(moment)
 
 
 def values(
@@ -503,38 +769,26 @@ def _milestones(session: Session, measure_ids: set[int]) -> dict[int, list[tuple
 
 
 def corrections(session: Session, *, published_only: bool, measure_slug: str | None = None) -> list[CorrectionRow]:
-    """Values of visible measures whose approved figure changed after it was first approved, oldest first.
+    """Corrections of visible measures' published figures, oldest first, as the measure pages list them.
 
-    Both figures of a correction are approved ones: a correction awaiting approval is not published, so it is not
-    listed until it is approved (its reason is the one given when it was corrected).
+    The public audience (published_only) sees a correction once its new figure is approved: from the figure it had
+    seen to the new one, dated when it was corrected, with the reason given (see _corrections).
     """
-    stmt = (
-        select(Revision.measurement_id, Measure.slug, Measurement.period, Revision.action, Revision.new_value,
-               Revision.new_state, Revision.reason, Revision.created_at)
-        .join(Measurement, Measurement.id == Revision.measurement_id)
-        .join(Measure, Measure.id == Measurement.measure_id)
-        .join(Goal, Goal.id == Measure.goal_id)
-        .where((Revision.new_state == "approved") | (Revision.action == "correct"))
-        .order_by(Revision.measurement_id, Revision.id)
-    )
-    stmt = stmt.where(measure_visible(published_only=published_only))
+    stmt = select(Measure.id, Measure.slug).join(Goal, Goal.id == Measure.goal_id).where(
+        measure_visible(published_only=published_only))
     if measure_slug is not None:
         stmt = stmt.where(Measure.slug == measure_slug)
-    found = []
-    published: dict[int, float] = {}
-    reasons: dict[int, str | None] = {}
-    for measurement_id, slug, period, action, new_value, new_state, reason, created_at in session.execute(stmt):
-        if action == "correct":
-            reasons[measurement_id] = reason
-            continue
-        before = published.get(measurement_id)
-        if before is not None and new_value is not None and new_value != before:
-            found.append(CorrectionRow(measure=slug, period=period, old_value=before, new_value=new_value,
-                                       revised_on=_as_date(created_at) or period,
-                                       reason=reasons.get(measurement_id)))
-        if new_state == "approved" and new_value is not None:
-            published[measurement_id] = new_value
-        reasons.pop(measurement_id, None)
+    slugs = dict(session.execute(stmt).tuples().all())
+    if not slugs:
+        return []
+    if session.autoflush:
+        session.flush()
+    found = [
+        CorrectionRow(measure=slugs[measure_id], period=c.period, old_value=c.old_value, new_value=c.new_value,
+                      revised_on=c.corrected_on, reason=c.reason or None)
+        for measure_id, items in _corrections(session.connection(), list(slugs), approved_only=published_only).items()
+        for c in items if c.old_value is not None and c.new_value is not None
+    ]
     found.sort(key=lambda row: (row.revised_on, row.measure, row.period))
     return found
 

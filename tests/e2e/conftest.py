@@ -71,6 +71,7 @@ class LiveServer:
 
     url: str
     page_paths: frozenset[str]
+    database_url: str = ""
 
     def has_page(self, path: str) -> bool:
         """Whether the app has a Dash page at `path` (some pages are still being built)."""
@@ -107,7 +108,7 @@ def live_server(playwright_available, templates) -> Iterator[LiveServer]:
     thread.start()
     paths = frozenset(page.get("path") for page in dash.page_registry.values())
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", page_paths=paths)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", page_paths=paths, database_url=url)
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -1,0 +1,82 @@
+"""Public goal, measure and about pages through the Flask test client, both backends: real 404s that cannot tell an
+unpublished goal or measure from an absent one, and page callbacks that never render hidden content."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from conftest import login, post_callback
+from layouts import ids
+from models.catalog import Goal, Measure
+
+NOT_FOUND = "Page not found"
+
+
+def hidden_and_public(dash_app):
+    """(an unpublished measure, a published measure under an unpublished goal, a public measure, hidden goal)."""
+    from extensions import EXTENSION_KEY
+
+    sessions = dash_app.server.extensions[EXTENSION_KEY].sessions
+    with sessions() as session:
+        unpublished = session.scalar(select(Measure.slug).where(Measure.published.is_(False)).order_by(Measure.id))
+        hidden_goal = session.scalar(select(Goal).where(Goal.published.is_(False)))
+        under_hidden = session.scalar(select(Measure).where(Measure.goal_id == hidden_goal.id))
+        under_hidden.published = True  # published itself, but its goal is not
+        public = session.scalar(select(Measure.slug).join(Goal).where(Measure.published.is_(True),
+                                                                       Goal.published.is_(True)))
+        result = (unpublished, under_hidden.slug, public, hidden_goal.slug)
+        session.commit()
+    return result
+
+
+def test_page_status_codes(client, dash_app):
+    unpublished, under_hidden, public, hidden_goal = hidden_and_public(dash_app)
+    assert client.get("/").status_code == 200
+    assert client.get("/about").status_code == 200
+    assert client.get(f"/measures/{public}").status_code == 200
+    assert client.get("/goals/bring-families-home").status_code == 200
+    bodies: dict[str, set[str]] = {"measures": set(), "goals": set()}
+    for path in (f"/measures/{unpublished}", f"/measures/{under_hidden}", "/measures/no-such-measure",
+                 f"/goals/{hidden_goal}", "/goals/no-such-goal", "/no/such/page", "/404"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        kind, _, slug = path.strip("/").partition("/")
+        if kind in bodies:
+            # The frame names its own address in its meta tags and carries a per-request id; apart from those it
+            # is the same page.
+            body = re.sub(r'"end_id":"[^"]*"', "", response.get_data(as_text=True))
+            bodies[kind].add(body.replace(slug, "SLUG"))
+    assert len(bodies["measures"]) == 1 and len(bodies["goals"]) == 1  # hidden looks exactly like absent
+
+
+def test_signed_in_staff_also_get_404_for_unpublished_public_pages(client, dash_app):
+    unpublished, *_ = hidden_and_public(dash_app)
+    login(client, "admin")
+    assert client.get(f"/measures/{unpublished}").status_code == 404
+
+
+def _render(client, output: str, store: str, slug: str) -> str:
+    response = post_callback(client, f"{output}.children", [{"id": store, "property": "data", "value": slug}])
+    assert response.status_code == 200
+    return json.dumps(response.get_json())
+
+
+def test_measure_page_callback_renders_public_content_and_not_found_alike_for_hidden(client, dash_app):
+    unpublished, under_hidden, public, _ = hidden_and_public(dash_app)
+    shown = _render(client, ids.PUB_MEASURE_PAGE, ids.PUB_MEASURE_SLUG, public)
+    assert "Every month" in shown and "progress-chart" in shown and NOT_FOUND not in shown
+    absent = _render(client, ids.PUB_MEASURE_PAGE, ids.PUB_MEASURE_SLUG, "no-such-measure")
+    assert NOT_FOUND in absent
+    for slug in (unpublished, under_hidden):
+        assert _render(client, ids.PUB_MEASURE_PAGE, ids.PUB_MEASURE_SLUG, slug) == absent
+
+
+def test_goal_page_callback_hides_unpublished_goals(client, dash_app):
+    *_, hidden_goal = hidden_and_public(dash_app)
+    shown = _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, "bring-families-home")
+    assert "Bring flooded families home" in shown and "progress-chart" in shown
+    absent = _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, "no-such-goal")
+    assert _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, hidden_goal) == absent
+    assert NOT_FOUND in absent

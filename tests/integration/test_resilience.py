@@ -1,0 +1,96 @@
+"""The app when its surroundings misbehave: oversized bodies, a shared cache that goes away, cached private pages."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from test_pages_callbacks import text_of
+
+from conftest import app_config, login, post_callback
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_large_anonymous_callback_body_is_refused_unread(client):
+    body = b'{"output": "pub-overview.children", "inputs": [], "junk": "' + b"x" * 200_000 + b'"}'
+    response = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert "larger than the 64 kB" in response.get_json()["error"]
+
+
+def test_a_malformed_callback_body_is_refused_not_a_server_error(client):
+    for body in ([1, 2], "text", None, {"output": 5}, {"output": ["a"]}):
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code in (400, 401), (body, response.status_code)
+
+
+def test_signed_in_responses_are_never_stored_and_public_ones_may_be(client):
+    anonymous = client.get("/healthz")
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    login(client, "viewer")
+    for path in ("/dashboard", "/healthz"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert "Cookie" in response.headers.get("Vary", ""), path
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of this test's own on a free port; yields (url, stop)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+
+    def stop():
+        process.terminate()
+        process.wait(timeout=10)
+
+    yield f"redis://127.0.0.1:{port}/0", stop
+    if process.poll() is None:
+        stop()
+
+
+def test_the_app_keeps_serving_when_redis_goes_away(db_url, own_redis, caplog):
+    from app import create_app
+
+    redis_url, stop_redis = own_redis
+    app = create_app(app_config(db_url, REDIS_URL=redis_url, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
+                                RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_ENABLED=True))
+    client = app.server.test_client()
+    month = [{"id": "pub-month", "property": "value"}]
+    before = post_callback(client, "pub-overview.children", month)
+    assert before.status_code == 200
+    assert client.get("/healthz").get_json()["cache"] == "ok"
+
+    stop_redis()
+    started = time.monotonic()
+    after = post_callback(client, "pub-overview.children", month)
+    assert after.status_code == 200
+    assert text_of(after.get_json()["response"]) == text_of(before.get_json()["response"])
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["cache"] == "unavailable"
+    login(client, "viewer")  # the sign-in rate limit falls back to counting in this process
+    assert client.get("/dashboard").status_code == 200
+    assert time.monotonic() - started < 10, "a dead cache must not make every request wait"
+    warnings = [r for r in caplog.records if "shared cache unavailable" in r.getMessage()]
+    assert len(warnings) == 1, "the outage is logged once, not on every request"
