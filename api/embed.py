@@ -6,12 +6,16 @@ fast inside someone else's page. Every text comes from the read path and is esca
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template_string, request
+from markupsafe import Markup
 
-from extensions import cached_overview, db_session
+from extensions import cached_measure_detail, db_session
+from layouts.figures import progress_chart
 from models.progress import STATUS_LABELS, format_month, format_value
-from models.queries import MeasureStatus, values
+from models.queries import values
 
-bp = Blueprint("embed", __name__)
+bp = Blueprint("embed", __name__, static_folder="static", static_url_path="/embed/static")
+PLOTLY = "/assets/plotly-basic-4.1.1.min.js"  # the bundle the measure pages use (vendored under assets/)
+CHART_HEIGHT = 320
 
 # This route only: any site may frame it (the rest of the site keeps frame-ancestors 'none' and X-Frame-Options
 # DENY). Read by flask-talisman from the view function.
@@ -42,7 +46,9 @@ PAGE = """<!DOCTYPE html>
   <h1>{{ m.name }}</h1>
   <p class="status status-{{ m.status }}"><span aria-hidden="true">{{ icon }}</span> {{ label }}</p>
   <p class="reason">{{ m.reason }}</p>
-  {% if chart %}{{ chart }}{% endif %}
+  <div id="chart" class="chart" role="img" aria-label="Progress chart of {{ m.name }}. {{ m.reason }} The table below
+    gives the same figures."></div>
+  <script type="application/json" id="chart-data">{{ chart_json }}</script>
   <table>
     <caption>{{ m.name }}: approved figures of the last {{ rows|length }} months{% if rows %}, to
       {{ rows[-1][0] }}{% endif %}</caption>
@@ -57,6 +63,8 @@ PAGE = """<!DOCTYPE html>
   <p class="back"><a href="{{ page_url }}" target="_top">See this measure on RecoveryStat, East Baton Rouge
     flood recovery</a> · <a href="{{ csv_url }}" target="_top">Download the data (CSV)</a></p>
 </main>
+<script src="{{ plotly }}"></script>
+<script src="/embed/static/embed.js"></script>
 </body>
 </html>"""
 
@@ -68,24 +76,23 @@ NOT_FOUND_PAGE = """<!DOCTYPE html>
 on RecoveryStat</a>.</p></main></body></html>"""
 
 
-def find_public_measure(slug: str) -> MeasureStatus | None:
-    """The published measure with this slug, from the public overview, or None."""
-    return next((m for m in cached_overview(public=True).measures if m.slug == slug), None)
-
-
 def embed_measure(slug: str):
     """The measure's status, reason, recent approved figures, source and a link back, for any site to frame."""
-    measure = find_public_measure(slug)
+    detail = cached_measure_detail(slug, public=True)
     base = request.host_url.rstrip("/")
-    if measure is None:
+    if detail is None:
         return Response(render_template_string(NOT_FOUND_PAGE, home=base + "/"), status=404, mimetype="text/html")
+    measure = detail.status
     with db_session() as session:
         recent = values(session, published_only=True, approved_only=True, measure_slug=slug)[-TABLE_MONTHS:]
+    # The figure as JSON inside the page: "<" escaped so no text in it can close the script element.
+    chart_json = Markup(progress_chart(detail, height=CHART_HEIGHT).to_json().replace("<", "\\u003c"))
     rows = [(format_month(r.period), format_value(r.value, measure.unit, measure.decimals), STATUS_LABELS[r.status])
             for r in recent]
     html = render_template_string(
         PAGE, m=measure, icon=STATUS_ICONS[measure.status], label=STATUS_LABELS[measure.status], rows=rows,
-        chart=None, page_url=f"{base}/measures/{slug}", csv_url=f"{base}/api/v1/measures/{slug}/values.csv",
+        chart_json=chart_json, plotly=PLOTLY, page_url=f"{base}/measures/{slug}",
+        csv_url=f"{base}/api/v1/measures/{slug}/values.csv",
         target=format_value(measure.target_value, measure.unit, measure.decimals),
         target_month=format_month(measure.target_period),
     )

@@ -7,14 +7,16 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State
 from dash.exceptions import PreventUpdate
+from flask import request
 from flask_limiter.errors import RateLimitExceeded
 
-from extensions import current_actor, db_session, limiter
+from extensions import cached_measure_detail, current_actor, db_session, limiter
 from layouts import ids
-from layouts._opendata import reports_table
+from layouts._opendata import measure_open_data, reports_table
 from layouts._worklists import alert
 from models.errors import NotFound, PermissionDenied, ValidationError
 from models.feedback import feedback_list, resolve_feedback, submit_feedback
+from models.queries import public_replies
 
 # Per address (Flask-Limiter's remote address, shared storage with the sign-in limit): enough for a person who
 # has several numbers to report, too few for a script.
@@ -26,6 +28,16 @@ def _month(value: Any) -> date | None:
         return date.fromisoformat(str(value)).replace(day=1) if value else None
     except ValueError:
         return None
+
+
+def update_pub_measure_opendata(slug: str | None):
+    """Downloads, share/embed and answers for a published measure, and the report form shown; nothing otherwise."""
+    detail = cached_measure_detail(str(slug), public=True) if slug else None
+    if detail is None:
+        return None, True
+    with db_session() as session:
+        replies = public_replies(session, detail.status.slug)
+    return measure_open_data(detail.status.slug, detail.status.name, replies, request.host_url.rstrip("/")), False
 
 
 def save_pub_report(n_clicks: int | None, measure_slug: str | None, month: str | None, message: str | None,
@@ -87,7 +99,9 @@ def resolve(feedback_id: Any, reply: str | None, done: int = 0):
 
 
 def register(app: dash.Dash) -> None:
-    """Wire the report form and the admin list."""
+    """Wire the measure page's open-data section, the report form and the admin list."""
+    app.callback(Output(ids.PUB_MEASURE_OPENDATA, "children"), Output(ids.PUB_REPORT_SECTION, "hidden"),
+                 Input(ids.PUB_MEASURE_SLUG, "data"))(update_pub_measure_opendata)
     app.callback(
         Output(ids.PUB_REPORT_RESULT, "children"), Output(ids.PUB_REPORT_MESSAGE, "value"),
         Input(ids.PUB_REPORT_SEND, "n_clicks"),

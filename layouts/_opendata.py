@@ -14,16 +14,20 @@ from models.progress import format_month
 from models.queries import PublicReply
 
 
-def report_form(measure_slug: str, measure_name: str, months: list[date]) -> html.Section:
-    """"Report a problem with this number": what looks wrong, which month, an optional email; no account needed."""
+def report_form(measure_slug: str | None, months: list[date], *, hidden: bool = True) -> html.Section:
+    """"Report a problem with this number": what looks wrong, which month, an optional email; no account needed.
+
+    Part of the measure page's layout (so its callback's ids always exist); hidden until the page has found a
+    published measure.
+    """
     month_choices = [{"label": "No particular month", "value": ""}] + [
         {"label": format_month(m), "value": m.isoformat()} for m in months]
     return html.Section(
         [
             html.H2("Report a problem with this number", className="h5", id="report-heading"),
-            html.P(f"If a figure for {measure_name} looks wrong, tell the performance team. You do not need an "
-                   "account. Your report is read by City-Parish staff and is not published; a reply may be shown "
-                   "on this page.", className="small"),
+            html.P("If a figure on this page looks wrong, tell the performance team. You do not need an account. "
+                   "Your report is read by City-Parish staff and is not published; an answer may be shown on this "
+                   "page.", className="small"),
             dcc.Store(id=ids.PUB_REPORT_MEASURE, data=measure_slug),
             labelled("Which month?", dcc.Dropdown(id=ids.PUB_REPORT_MONTH, options=month_choices,
                                                    value=months[0].isoformat() if months else "", clearable=False),
@@ -39,6 +43,8 @@ def report_form(measure_slug: str, measure_name: str, months: list[date]) -> htm
             html.Button("Send report", id=ids.PUB_REPORT_SEND, n_clicks=0, className="btn btn-primary"),
             html.Div(id=ids.PUB_REPORT_RESULT, className="mt-3"),
         ],
+        id=ids.PUB_REPORT_SECTION,
+        hidden=hidden,
         className="border rounded p-3 mt-4",
         **{"aria-labelledby": "report-heading"},
     )
@@ -181,10 +187,8 @@ def share_embed(base_url: str, slug: str, name: str) -> html.Details:
     ], className="border rounded p-3 mt-3")
 
 
-def measure_open_data(slug: str, name: str, months: list[date], replies: list[PublicReply],
-                      base_url: str) -> html.Div:
-    """What the public measure page adds for data users and residents: downloads, share/embed, answers to
-    residents' reports and the report form."""
+def measure_open_data(slug: str, name: str, replies: list[PublicReply], base_url: str) -> html.Div:
+    """What the public measure page adds for data users: downloads, share/embed and answers to residents' reports."""
     return html.Div([
         html.H2("Get the data", className="h5 mt-4"),
         html.Ul([
@@ -196,5 +200,4 @@ def measure_open_data(slug: str, name: str, months: list[date], replies: list[Pu
         ], className="small"),
         share_embed(base_url, slug, name),
         public_replies(replies),
-        report_form(slug, name, months),
     ], className="measure-open-data")

@@ -47,6 +47,8 @@ PUB_REPORT_MESSAGE = "pub-report-message"
 PUB_REPORT_EMAIL = "pub-report-email"
 PUB_REPORT_SEND = "pub-report-send"
 PUB_REPORT_RESULT = "pub-report-result"
+PUB_REPORT_SECTION = "pub-report-section"  # hidden until the measure page finds a published measure
+PUB_MEASURE_OPENDATA = "pub-measure-opendata"  # downloads, share/embed, answers to residents' reports
 
 # Residents' reports, for the performance team
 ADMIN_REPORTS = "admin-reports"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, Date, and_, func, or_, select, true
 from sqlalchemy.engine import Connection
@@ -819,7 +820,9 @@ def dataset_facts(session: Session, *, published_only: bool, approved_only: bool
     )
     stmt = stmt.where(measure_visible(published_only=published_only))
     facts: dict[str, DatasetFacts] = {}
-    for slug, first, last, at, email in session.execute(stmt).tuples():
+    rows = cast(list[tuple[str, date | None, date | None, datetime | str | None, str | None]],
+                session.execute(stmt).all())
+    for slug, first, last, at, email in rows:
         facts[slug] = DatasetFacts(first_period=first, last_period=last, last_revised=_as_date(at),
                                    contact_email=email or "")
     return facts

@@ -16,7 +16,7 @@ class _Host(BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self):  # noqa: N802 (the standard library's name)
+    def do_GET(self):
         src = self.path.split("?src=", 1)[1] if "?src=" in self.path else ""
         body = (f"<!doctype html><html lang='en'><head><title>A news site</title></head><body><main>"
                 f"<h1>Flood recovery story</h1><iframe id='frame' title='Embedded measure' src='{src}' width='700' "
