@@ -39,6 +39,7 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ m.name }} - RecoveryStat</title>
 <link rel="canonical" href="{{ page_url }}">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/embed.css">
 </head>
 <body>
@@ -70,6 +71,7 @@ PAGE = """<!DOCTYPE html>
 
 NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Measure not found - RecoveryStat</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/embed.css"></head>
 <body><main class="embed"><h1>Measure not found</h1>
 <p>There is no published measure at this address. <a href="{{ home }}" target="_top">See every published measure

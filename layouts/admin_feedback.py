@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
@@ -26,9 +27,10 @@ def layout(**_query) -> html.Div:
                "page; what the resident wrote and their email are never published.", className="lead fs-6"),
         html.Fieldset([
             html.Legend("Show", className="form-label fs-6"),
-            dcc.RadioItems(id=ids.ADMIN_REPORTS_SHOW, options=[{"label": " Open reports", "value": "open"},
-                                                               {"label": " All reports", "value": "all"}],
-                           value="open", inline=True, inputClassName="me-1", labelClassName="me-3"),
+            # Bootstrap's radios are native inputs with labels (Dash 4's RadioItems renders a listbox axe rejects).
+            dbc.RadioItems(id=ids.ADMIN_REPORTS_SHOW, options=[{"label": "Open reports", "value": "open"},
+                                                               {"label": "All reports", "value": "all"}],
+                           value="open", inline=True),
         ], className="mb-3"),
         html.Div(id=ids.ADMIN_REPORTS_RESULT, className="mb-3", **{"aria-live": "polite"}),
         dcc.Loading(html.Div(id=ids.ADMIN_REPORTS), type="default", delay_show=300),

@@ -57,6 +57,7 @@ def test_the_embed_renders_inside_an_iframe_on_another_origin(browser, live_serv
         frame = page.frame_locator("#frame")
         expect(frame.locator("h1")).to_contain_text("rental", ignore_case=True)
         expect(frame.locator(".status")).to_be_visible()
+        expect(frame.locator("#chart .main-svg").first).to_be_visible()  # plotly drew the progress chart
         expect(frame.locator("table tbody tr").first).to_be_visible()
         expect(frame.get_by_role("link", name="See this measure on RecoveryStat", exact=False)).to_have_attribute(
             "href", f"{live_server.url}/measures/{MEASURE}")
@@ -110,3 +111,64 @@ def test_the_embed_passes_axe(page, live_server, axe):
     page.goto(f"{live_server.url}/embed/measures/{MEASURE}")
     expect(page.locator("table")).to_be_visible()
     axe(page)
+
+
+def test_a_resident_reports_a_problem_and_an_admin_resolves_it_with_a_public_reply(browser, live_server, axe):
+    """Anonymous: the measure page's form (axe-checked) sends a report; admin: /admin/feedback lists it as plain text
+    and resolves it with a reply; anonymous again: the reply is on the measure page."""
+    from playwright.sync_api import expect
+
+    from conftest import TEST_PASSWORD, TEST_USERS
+    from e2e.conftest import open_watched_page
+
+    words = "The <b>September</b> figure is lower than August, which cannot happen for a running total."
+    resident = open_watched_page(browser, live_server)
+    try:
+        page = resident.page
+        page.goto(f"/measures/{MEASURE}")
+        form = page.get_by_role("region", name="Report a problem with this number")
+        expect(form).to_be_visible()
+        expect(page.get_by_role("link", name="Share / embed", exact=False).or_(
+            page.get_by_text("Share / embed this measure"))).to_be_visible()
+        page.get_by_label("What looks wrong?").fill("bad")
+        page.get_by_role("button", name="Send report").click()
+        expect(form.get_by_role("alert")).to_contain_text("at least a few words")
+        expect(page.get_by_label("What looks wrong?")).to_have_value("bad")
+        page.get_by_label("What looks wrong?").fill(words)
+        page.get_by_label("Your email (optional)").fill("resident@example.net")
+        page.get_by_role("button", name="Send report").click()
+        expect(form.get_by_role("status")).to_contain_text("Thank you")
+        axe(page)
+        assert not resident.problems, resident.problems
+    finally:
+        resident.close()
+
+    admin = open_watched_page(browser, live_server)
+    try:
+        page = admin.page
+        page.goto("/login")
+        page.get_by_label("Email").fill(TEST_USERS["admin"][0])
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Reports").click()
+        expect(page.get_by_role("heading", name="Residents' reports")).to_be_visible()
+        row = page.get_by_role("row").filter(has_text="lower than August")
+        expect(row).to_be_visible()
+        expect(row.get_by_text(words)).to_be_visible()  # shown as typed: the tags are text, not markup
+        assert row.locator("b").count() == 0
+        axe(page)
+        row.get_by_label("Public reply", exact=False).fill("Thank you: September was corrected on November 21.")
+        row.get_by_role("button", name="Resolve").click()
+        expect(page.get_by_role("status")).to_contain_text("Resolved report")
+        expect(page.get_by_text("No reports to show.")).to_be_visible()
+        assert not admin.problems, admin.problems
+    finally:
+        admin.close()
+
+    reader = open_watched_page(browser, live_server)
+    try:
+        reader.page.goto(f"/measures/{MEASURE}")
+        expect(reader.page.get_by_text("September was corrected on November 21.")).to_be_visible()
+        assert not reader.problems, reader.problems
+    finally:
+        reader.close()
