@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     column,
     extract,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +94,8 @@ class Measure(Base):
     on_track_tolerance: Mapped[float] = mapped_column(Double, default=DEFAULT_ON_TRACK_TOLERANCE)
     at_risk_tolerance: Mapped[float] = mapped_column(Double, default=DEFAULT_AT_RISK_TOLERANCE)
     due_day: Mapped[int] = mapped_column(Integer, default=15)
+    # A running total (homes repaired to date): a month's figure below the month before needs a confirmed reason.
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     display_order: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -114,6 +114,12 @@ class _Row:
             raise self.fail(column, f"'{raw}' must be true or false")
         return raw == "true"
 
+    def flag(self, column: str, default: bool = False) -> bool:
+        """An optional true/false column: absent or empty gives `default`."""
+        if not (self.values.get(column) or "").strip():
+            return default
+        return self.boolean(column)
+
     def month(self, column: str) -> date:
         raw = self.text(column)
         try:
@@ -222,7 +228,7 @@ def _parse(folder: Path) -> dict[str, list[dict[str, Any]]]:
             on_track_tolerance=_default(row.number("on_track_tolerance", required=False), DEFAULT_ON_TRACK_TOLERANCE),
             at_risk_tolerance=_default(row.number("at_risk_tolerance", required=False), DEFAULT_AT_RISK_TOLERANCE),
             published=row.boolean("published"), citation=row.text("source", required=False) or "illustrative",
-            display_order=order,
+            display_order=order, cumulative=row.flag("cumulative"),
         )
         if not 0 <= record["decimals"] <= 6:
             raise row.fail("decimals", "must be between 0 and 6")

@@ -6,7 +6,6 @@ any step leaves nothing half-written.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,9 +22,13 @@ from models.catalog import Measure
 from models.errors import NotFound, PermissionDenied, StaleEditError, ValidationError
 from models.measurements import Measurement, Revision
 from models.org import User
-from models.progress import format_value, month_start
+from models.progress import add_months, format_value, month_start
+from models.values import parse_figure
 
 MIN_REASON_LENGTH = 5
+# Long enough for any real explanation; anything longer is refused (and never echoed back in full).
+MAX_NOTE_LENGTH = 2000
+MAX_REASON_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -44,22 +47,8 @@ class Actor:
 
 
 def parse_value(raw: Any) -> float:
-    """Turn what a person typed ("12,430", " 62.5 ", 7) into a finite float, or raise ValidationError."""
-    if isinstance(raw, bool) or raw is None:
-        raise ValidationError("Enter a number.", field="value")
-    if isinstance(raw, (int, float)):
-        number = float(raw)
-    else:
-        text = str(raw).strip().replace(",", "").replace("$", "").rstrip("%").strip()
-        if not text:
-            raise ValidationError("Enter a number.", field="value")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValidationError(f"'{raw}' is not a number. Type digits only, e.g. 12430 or 62.5.", field="value")
-    if not math.isfinite(number):
-        raise ValidationError("Enter a finite number.", field="value")
-    return number
+    """The number in what a person typed, with no unit or decimals check (see models.values.parse_figure)."""
+    return parse_figure(raw).value
 
 
 def _month_label(period: date) -> str:
@@ -108,8 +97,58 @@ def _check_admin(actor: Actor, what: str) -> None:
         raise PermissionDenied(f"Only the performance team can {what} values.")
 
 
+def _check_length(text: str | None, field: str, limit: int, what: str) -> str | None:
+    """Strip a free text and refuse one longer than `limit` characters, saying how long it is and may be."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise ValidationError(f"The {what} is {len(text):,} characters long; it may have at most {limit:,}. Shorten it "
+                              "and save again.", field=field)
+    return text or None
+
+
+def _figure(measure: Measure, value: Any) -> float:
+    """The typed value read for this measure's unit and decimals (one parser for every entry path)."""
+    return parse_figure(value, unit=measure.unit, decimals=measure.decimals).value
+
+
+def _check_since_baseline(measure: Measure, period: date) -> None:
+    """Figures start at the measure's baseline month: an earlier month is a typing or a choosing mistake."""
+    if period < measure.baseline_period:
+        raise ValidationError(
+            f"{measure.name} is tracked from {_month_label(measure.baseline_period)} (its baseline); "
+            f"{_month_label(period)} is before that. Choose a month from {_month_label(measure.baseline_period)} on.",
+            field="period",
+        )
+
+
+def _check_running_total(session: Session, measure: Measure, period: date, number: float,
+                         confirm_drop: bool, note: str | None) -> None:
+    """A running total that falls below last month's needs an explicit confirmation and a note saying why."""
+    if not measure.cumulative:
+        return
+    previous = session.execute(
+        select(Measurement.value, Measurement.state, Measurement.approved_value)
+        .where(Measurement.measure_id == measure.id, Measurement.period == add_months(period, -1))
+    ).first()
+    if previous is None:
+        return
+    value, state, approved_value = previous
+    last = value if state in ("submitted", "approved") else approved_value
+    if last is None or number >= last:
+        return
+    if confirm_drop and note:
+        return
+    raise ValidationError(
+        f"{format_value(number, measure.unit, measure.decimals)} is lower than "
+        f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(add_months(period, -1))}, but "
+        f"{measure.name} is a running total, which should not fall. If it really fell (e.g. awards withdrawn), tick "
+        "“The total really fell” and say why in the note; otherwise check the figure.",
+        field="confirm_drop",
+    )
+
+
 def _check_reason(reason: str | None, field: str = "reason") -> str:
-    reason = (reason or "").strip()
+    reason = _check_length(reason, field, MAX_REASON_LENGTH, "reason") or ""
     if len(reason) < MIN_REASON_LENGTH:
         raise ValidationError("Give a reason (at least a few words) so others know why this changed.", field=field)
     return reason
@@ -180,20 +219,24 @@ def _finish(session: Session, actor: Actor, measurement: Measurement, action: st
 
 
 def submit_value(session: Session, actor: Actor, *, measure_id: int, period: date, value: Any,
-                 note: str | None = None, source_ref: str | None = None, today: date | None = None) -> Measurement:
+                 note: str | None = None, source_ref: str | None = None, today: date | None = None,
+                 confirm_drop: bool = False) -> Measurement:
     """Enter a new monthly value (state `submitted`); a month that has a value already must be corrected instead."""
     today = today or clock.today()
     measure = _load_measure(session, measure_id)
     _check_may_enter(actor, measure)
-    number = parse_value(value)
+    number = _figure(measure, value)
     period = _check_period(period, today)
+    _check_since_baseline(measure, period)
     _check_range(measure, number)
+    note = _check_length(note, "note", MAX_NOTE_LENGTH, "note")
+    _check_running_total(session, measure, period, number, confirm_drop, note)
     existing = session.scalar(
         select(Measurement).where(Measurement.measure_id == measure.id, Measurement.period == period)
     )
     if existing is not None:
         raise _stale(existing, number)
-    measurement = Measurement(measure_id=measure.id, period=period, value=number, note=(note or "").strip() or None,
+    measurement = Measurement(measure_id=measure.id, period=period, value=number, note=note,
                               source_ref=(source_ref or "").strip() or None, state="submitted",
                               entered_by_id=actor.id, entered_at=utcnow())
     session.add(measurement)
@@ -203,14 +246,21 @@ def submit_value(session: Session, actor: Actor, *, measure_id: int, period: dat
 
 
 def correct_value(session: Session, actor: Actor, *, measurement_id: int, expected_version: int, value: Any,
-                  reason: str, note: str | None = None) -> Measurement:
-    """Correct a stored value with a reason; it goes back to `submitted` for approval."""
+                  reason: str, note: str | None = None, confirm_drop: bool = False) -> Measurement:
+    """Correct a stored value with a reason; it goes back to `submitted` for approval.
+
+    The same checks as a new value (unit, decimals, valid range, running totals); `note` None keeps the stored note.
+    """
     measurement = _load_measurement(session, measurement_id)
     measure = measurement.measure
     _check_may_enter(actor, measure)
-    number = parse_value(value)
+    number = _figure(measure, value)
     reason = _check_reason(reason)
     _check_range(measure, number)
+    if note is not None:
+        note = _check_length(note, "note", MAX_NOTE_LENGTH, "note") or ""
+    _check_running_total(session, measure, measurement.period, number, confirm_drop,
+                         note if note is not None else measurement.note)
     if measurement.version != expected_version:
         raise _stale(measurement, number)
     before = _snapshot(measurement)
@@ -218,7 +268,7 @@ def correct_value(session: Session, actor: Actor, *, measurement_id: int, expect
     measurement.value = number
     measurement.state = "submitted"
     if note is not None:
-        measurement.note = note.strip() or None
+        measurement.note = note or None
     measurement.entered_by_id = actor.id
     measurement.entered_at = utcnow()
     measurement.reviewed_by_id = None

@@ -19,7 +19,7 @@ from models.catalog import Measure
 from models.errors import PermissionDenied, StaleEditError, ValidationError
 from models.measurements import Measurement, Revision
 from models.org import Department, User
-from models.progress import format_value
+from models.progress import add_months, format_value
 from models.services import (
     Actor,
     approve_value,
@@ -156,8 +156,9 @@ def test_submit_value_stores_a_submitted_value_with_revision_audit_and_one_versi
     ):
         assert measurement(session, measure, THIS_MONTH) is None
         # Any day of the month is accepted and stored as the first of the month.
+        # confirm_drop: some of these are running totals, and these figures are below October's.
         m = submit_value(session, admin, measure_id=measure.id, period=date(2026, 11, 17), value=raw,
-                         note="  from the monthly report  ", today=TODAY)
+                         note="  from the monthly report  ", today=TODAY, confirm_drop=True)
         assert (m.period, m.value, m.state, m.version) == (THIS_MONTH, expected, "submitted", 1)
         assert m.entered_by_id == admin.id and m.note == "from the monthly report"
         assert current_data_version(session) == before["data_version"] + step
@@ -252,9 +253,10 @@ def test_editors_enter_and_correct_only_their_own_departments_measures(session):
     own = measure_of(session, "ocd", "count", 100)
     theirs = measure_of(session, "la-ocd-dru", "households", 100)
 
-    m = submit_value(session, editor, measure_id=own.id, period=THIS_MONTH, value=100, today=TODAY)
+    drop = dict(confirm_drop=True, note="Test figure below last month's total.")
+    m = submit_value(session, editor, measure_id=own.id, period=THIS_MONTH, value=100, today=TODAY, **drop)
     assert m.entered_by_id == editor.id and last_revision(session, m.id).user_id == editor.id
-    m2 = submit_value(session, state_editor, measure_id=theirs.id, period=THIS_MONTH, value=100, today=TODAY)
+    m2 = submit_value(session, state_editor, measure_id=theirs.id, period=THIS_MONTH, value=100, today=TODAY, **drop)
     assert m2.entered_by_id == state_editor.id
 
     before = snapshot(session)
@@ -537,3 +539,75 @@ def test_database_checks_refuse_bad_rows_that_skip_the_services(session, subtest
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
+
+
+# --- entry that cannot silently store a wrong figure ----------------------------------------------------------
+
+
+def running_total(session) -> Measure:
+    """A cumulative measure of the Office of Community Development."""
+    return session.scalar(select(Measure).join(Department, Department.id == Measure.owner_department_id)
+                          .where(Department.slug == "ocd", Measure.cumulative.is_(True)).order_by(Measure.slug))
+
+
+def test_the_measure_unit_and_decimals_decide_what_a_typed_figure_means(session):
+    editor = actor(session, "editor")
+    measure = running_total(session)
+    before = snapshot(session)
+    for raw, phrase in (("12.430,5", "dots for thousands"), ("12.7", "whole"), ("45%", "% sign")):
+        with pytest.raises(ValidationError, match=phrase):
+            submit_value(session, editor, measure_id=measure.id, period=THIS_MONTH, value=raw, today=TODAY)
+    assert snapshot(session) == before
+
+
+def test_months_before_the_baseline_are_refused(session):
+    editor = actor(session, "editor")
+    measure = running_total(session)
+    before = snapshot(session)
+    for period in (date(2016, 1, 1), date(1, 1, 1), add_months(measure.baseline_period, -1)):
+        with pytest.raises(ValidationError) as caught:
+            submit_value(session, editor, measure_id=measure.id, period=period, value=1, today=TODAY)
+        assert caught.value.field == "period" and "baseline" in caught.value.message
+    assert snapshot(session) == before
+
+
+def test_a_running_total_that_falls_needs_a_confirmation_and_a_note(session):
+    editor = actor(session, "editor")
+    measure = running_total(session)
+    october = measurement(session, measure, LAST_SEEDED_MONTH)
+    lower = october.value - 5
+    before = snapshot(session)
+    for kwargs in ({}, {"confirm_drop": True}, {"note": "Five awards were withdrawn."}):
+        with pytest.raises(ValidationError) as caught:
+            submit_value(session, editor, measure_id=measure.id, period=THIS_MONTH, value=lower, today=TODAY, **kwargs)
+        assert caught.value.field == "confirm_drop"
+        assert "running total" in caught.value.message and "The total really fell" in caught.value.message
+    assert snapshot(session) == before
+    m = submit_value(session, editor, measure_id=measure.id, period=THIS_MONTH, value=lower, today=TODAY,
+                     confirm_drop=True, note="Five awards were withdrawn.")
+    assert m.value == lower
+    # A figure at or above last month's needs nothing.
+    with pytest.raises(ValidationError, match="running total"):
+        correct_value(session, editor, measurement_id=m.id, expected_version=m.version, value=lower - 1,
+                      reason="One more award was withdrawn.", note="")
+    fixed = correct_value(session, editor, measurement_id=m.id, expected_version=m.version, value=october.value + 3,
+                          reason="The withdrawals were reversed.")
+    assert fixed.value == october.value + 3
+
+
+def test_notes_and_reasons_have_a_limit_and_are_not_echoed(session):
+    editor = actor(session, "editor")
+    measure = running_total(session)
+    higher = measurement(session, measure, LAST_SEEDED_MONTH).value + 1
+    before = snapshot(session)
+    with pytest.raises(ValidationError) as caught:
+        submit_value(session, editor, measure_id=measure.id, period=THIS_MONTH, value=higher, today=TODAY,
+                     note="n" * 10_000)
+    assert caught.value.field == "note" and "10,000 characters" in caught.value.message
+    assert len(caught.value.message) < 200
+    stored = measurement(session, measure, LAST_SEEDED_MONTH)
+    with pytest.raises(ValidationError) as caught:
+        correct_value(session, editor, measurement_id=stored.id, expected_version=stored.version,
+                      value=stored.value + 1, reason="r" * 5_000)
+    assert caught.value.field == "reason" and len(caught.value.message) < 200
+    assert snapshot(session) == before
