@@ -1,7 +1,7 @@
 """Residents' reports of a number that looks wrong
 
-Revision ID: 0004_resident_feedback
-Revises: 0003
+Revision ID: 0005_resident_feedback
+Revises: 0004
 Create Date: 2026-11-28
 
 One table: which published measure (and month) a report is about, what the resident wrote (plain text, length
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_resident_feedback"
-down_revision = "0003"
+revision = "0005_resident_feedback"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
