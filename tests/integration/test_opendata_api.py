@@ -313,3 +313,52 @@ def test_the_dcat_schema_copy_matches_the_shared_original_when_present():
         pytest.skip("the shared schema folder is not beside this clone; the copy in tests/schemas is used")
     for path in SCHEMA_DIR.glob("*.json"):
         assert json.loads(path.read_text()) == json.loads((shared / path.name).read_text()), path.name
+
+
+def test_only_the_embed_may_be_framed_by_other_sites(client, db_url):
+    embed = client.get(f"/embed/measures/{MEASURE}")
+    assert embed.status_code == 200
+    assert "X-Frame-Options" not in embed.headers
+    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in embed.headers["Content-Security-Policy"], "no inline script on the embed"
+    for path in ("/", "/developers", f"/measures/{MEASURE}", "/api/v1/goals", "/data.json", "/login"):
+        response = client.get(path)
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+
+
+def test_the_embed_shows_status_reason_figures_source_and_a_link_back(client):
+    measure = client.get(f"/api/v1/measures/{MEASURE}").get_json()
+    html = client.get(f"/embed/measures/{MEASURE}").get_data(as_text=True)
+    for text in (measure["status_label"], measure["data_source"], f"/measures/{MEASURE}\" target=\"_top\"",
+                 "/assets/plotly-basic-", "/embed/static/embed.js", 'id="chart-data"'):
+        assert text in html, text
+    assert client.get("/embed/static/embed.js").status_code == 200
+
+
+def test_the_embed_of_a_hidden_measure_looks_like_an_unknown_one(client, db_url):
+    hidden_under_goal = publish_measure_under_unpublished_goal(db_url)
+    answers = {(r.status_code, r.data) for r in (client.get(f"/embed/measures/{slug}") for slug in
+                                                  ("no-such-measure", UNPUBLISHED_MEASURE, hidden_under_goal))}
+    assert len(answers) == 1 and answers.pop()[0] == 404
+
+
+def test_measure_page_links_downloads_and_embed_and_hides_the_form_for_hidden_measures(client):
+    def opendata(slug):
+        body = {"output": "..pub-measure-opendata.children...pub-report-section.hidden..",
+                "outputs": [{"id": "pub-measure-opendata", "property": "children"},
+                            {"id": "pub-report-section", "property": "hidden"}],
+                "inputs": [{"id": "pub-measure-slug", "property": "data", "value": slug}],
+                "state": [], "changedPropIds": ["pub-measure-slug.data"]}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200
+        return response.get_json()["response"]
+
+    shown = opendata(MEASURE)
+    text = json.dumps(shown["pub-measure-opendata"]["children"])
+    for link in (f"/api/v1/measures/{MEASURE}/values.csv", "/data-dictionary", f"/embed/measures/{MEASURE}",
+                 "<iframe src="):
+        assert link in text, link
+    assert shown["pub-report-section"]["hidden"] is False
+    hidden = opendata(UNPUBLISHED_MEASURE)
+    assert hidden["pub-measure-opendata"]["children"] is None and hidden["pub-report-section"]["hidden"] is True
