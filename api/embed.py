@@ -5,10 +5,11 @@ fast inside someone else's page. Every text comes from the read path and is esca
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template_string, request
+from flask import Blueprint, Response, current_app, render_template_string, request
 from markupsafe import Markup
 
-from extensions import cached_measure_detail, db_session
+from api.opendata import answer_etag
+from extensions import cache, cached_measure_detail, db_session
 from layouts.figures import progress_chart
 from models.progress import STATUS_LABELS, format_month, format_value
 from models.queries import values
@@ -79,11 +80,31 @@ on RecoveryStat</a>.</p></main></body></html>"""
 
 
 def embed_measure(slug: str):
-    """The measure's status, reason, recent approved figures, source and a link back, for any site to frame."""
+    """The measure's status, reason, recent approved figures, source and a link back, for any site to frame.
+
+    Cached and tagged like the API (by data version, day and address), so a busy news page costs one lookup.
+    """
+    etag = answer_etag()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        key = f"{current_app.config['CACHE_KEY_PREFIX']}embed:{etag}"
+        page = cache.get(key)
+        if page is None:
+            page = render_embed(slug)
+            cache.set(key, page)
+        response = Response(page[1], status=page[0], mimetype="text/html")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def render_embed(slug: str) -> tuple[int, str]:
+    """The embed page's status code and HTML for a slug (404 alike for unknown and unpublished measures)."""
     detail = cached_measure_detail(slug, public=True)
     base = request.host_url.rstrip("/")
     if detail is None:
-        return Response(render_template_string(NOT_FOUND_PAGE, home=base + "/"), status=404, mimetype="text/html")
+        return 404, render_template_string(NOT_FOUND_PAGE, home=base + "/")
     measure = detail.status
     with db_session() as session:
         recent = values(session, published_only=True, approved_only=True, measure_slug=slug)[-TABLE_MONTHS:]
@@ -98,9 +119,7 @@ def embed_measure(slug: str):
         target=format_value(measure.target_value, measure.unit, measure.decimals),
         target_month=format_month(measure.target_period),
     )
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return 200, html
 
 
 embed_measure.talisman_view_options = {"frame_options": None, "content_security_policy": EMBED_CSP}  # type: ignore[attr-defined]

@@ -107,7 +107,7 @@ def month_range() -> tuple[date | None, date | None]:
     return start, end
 
 
-def _etag() -> str:
+def answer_etag() -> str:
     """Identify this answer: the data version, the day (status and freshness depend on it), path and query."""
     with db_session() as session:
         version = current_data_version(session)
@@ -120,7 +120,7 @@ def _conditional(build: Callable[[], Body], params: Iterable[str] = ()) -> Respo
     """Validate parameters, answer 304 to a matching If-None-Match, else the (cached) body with ETag and caching."""
     try:
         check_params(params)
-        etag = _etag()
+        etag = answer_etag()
         if request.if_none_match.contains_weak(etag):
             response = Response(status=304)
         else:

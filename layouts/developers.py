@@ -51,7 +51,7 @@ def layout(**_query) -> html.Div:
             "curl -s https://recoverystat.example.org/api/v1/measures/" + EXAMPLE_SLUG + "/values?from=2026-01\n"
             "# {\"measure\": \"" + EXAMPLE_SLUG + "\", \"count\": 9, \"columns\": [...],\n"
             "#  \"values\": [{\"goal\": \"bring-families-home\", \"measure\": \"" + EXAMPLE_SLUG + "\",\n"
-            "#              \"period\": \"2026-01-01\", \"value\": 1250, \"unit\": \"count\", \"status\": \"on_track\", ...}]}"
+            "#              \"period\": \"2026-01-01\", \"value\": 384.0, \"unit\": \"count\", \"status\": \"on_track\", ...}]}"
         ), className="bg-body-tertiary p-2 border rounded small", tabIndex="0"),
         html.P(["Errors are JSON too: an unknown or unpublished slug answers 404 ",
                 html.Code('{"error": "not_found", ...}'), "; a bad parameter answers 400 and names it in ",
