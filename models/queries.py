@@ -779,7 +779,7 @@ def corrections(session: Session, *, published_only: bool, measure_slug: str | N
         measure_visible(published_only=published_only))
     if measure_slug is not None:
         stmt = stmt.where(Measure.slug == measure_slug)
-    slugs = dict(session.execute(stmt).tuples().all())
+    slugs: dict[int, str] = dict(session.execute(stmt).all())
     if not slugs:
         return []
     if session.autoflush:
