@@ -28,6 +28,8 @@ NEXT_STEP = {
     "value": "Your figure is still in the form: fix it and save again.",
     "reason": "Type why the figure changes in “Reason for the change”, then save again.",
     "period": "Choose another month and save again.",
+    "note": "Your figure is still in the form.",
+    "confirm_drop": "Your figure is still in the form.",
 }
 
 
@@ -53,26 +55,32 @@ def update_entry_current(measure: Any, month: Any, _saved: Any):
 
 
 def current_panel(actor: Actor | None, measure_id: int | None, period: date | None):
-    """Panel, version store, reason-hidden flag and save-button label for a measure and month."""
+    """Panel, version store, reason-hidden flag, save-button label and drop-confirmation-hidden flag."""
     if measure_id is None or period is None:
-        return stored_value_panel(None, period, None), None, True, SAVE_LABEL
+        return stored_value_panel(None, period, None), None, True, SAVE_LABEL, True
     with db_session() as session:
         measure = measure_for_entry(session, actor, measure_id)
         stored = stored_value(session, measure_id, period) if measure else None
     if measure is None:
-        return stored_value_panel(None, period, None, refused=True), None, True, SAVE_LABEL
+        return stored_value_panel(None, period, None, refused=True), None, True, SAVE_LABEL, True
     version = {"measure_id": measure_id, "period": period.isoformat(), "version": stored.version if stored else None}
     return (stored_value_panel(measure, period, stored), version, stored is None,
-            CORRECT_LABEL if stored else SAVE_LABEL)
+            CORRECT_LABEL if stored else SAVE_LABEL, not measure.cumulative)
+
+
+def clear_entry_feedback(_measure: Any, _month: Any):
+    """Another measure or month: the last save's message and the drop confirmation no longer apply to it."""
+    return None, False
 
 
 def save_entry_value(n_clicks: int | None, n_submit: int | None, measure: Any, month: Any, value: Any,
-                     note: str | None, reason: str | None, version: dict | None, saved: int | None):
+                     note: str | None, reason: str | None, version: dict | None, saved: int | None,
+                     confirm_drop: Any = False):
     """Save the typed figure: a new month is submitted, a month with a figure is corrected with its reason."""
     if not n_clicks and not n_submit:
         raise PreventUpdate
     return save_value(current_actor(), parse_measure_id(measure), parse_month(month), value, note, reason,
-                      version, saved or 0)
+                      version, saved or 0, confirm_drop=confirm_drop is True)
 
 
 def expected_version(version: dict | None, measure_id: int, period: date) -> int | None:
@@ -93,15 +101,18 @@ def shown(measure: EnterableMeasure | None, number: float | None) -> str | None:
 
 
 def save_value(actor: Actor | None, measure_id: int | None, period: date | None, value: Any, note: str | None,
-               reason: str | None, version: dict | None, saved: int):
-    """Feedback, the bumped panel trigger and the reason box's value (cleared only after a successful save)."""
+               reason: str | None, version: dict | None, saved: int, *, confirm_drop: bool = False):
+    """Feedback, the bumped panel trigger, then the reason, value, note and drop confirmation (all cleared only
+    after a successful save, so nothing typed is lost on a refusal)."""
     keep = dash.no_update
+    kept = (keep, keep, keep, keep)
     if actor is None:
-        return alert("error", "You are no longer signed in. Copy your figure, sign in again, then save."), keep, keep
+        return (alert("error", "You are no longer signed in. Your figure is still in the form: sign in again in "
+                               "another tab, then save."), keep, *kept)
     if measure_id is None:
-        return alert("error", "Choose a measure first, then save again."), keep, keep
+        return alert("error", "Choose a measure first, then save again."), keep, *kept
     if period is None:
-        return alert("error", "Choose a month first, then save again."), keep, keep
+        return alert("error", "Choose a month first, then save again."), keep, *kept
     seen = expected_version(version, measure_id, period)
     measure = existing = None
     try:
@@ -109,21 +120,23 @@ def save_value(actor: Actor | None, measure_id: int | None, period: date | None,
             measure = measure_for_entry(session, actor, measure_id)
             existing = stored_value(session, measure_id, period)
             if existing is None or seen is None:
-                saved_row = submit_value(session, actor, measure_id=measure_id, period=period, value=value, note=note)
+                saved_row = submit_value(session, actor, measure_id=measure_id, period=period, value=value, note=note,
+                                         confirm_drop=confirm_drop)
             else:
                 saved_row = correct_value(session, actor, measurement_id=existing.id, expected_version=seen,
-                                          value=value, reason=reason or "", note=(note or "").strip() or None)
+                                          value=value, reason=reason or "", note=(note or "").strip() or None,
+                                          confirm_drop=confirm_drop)
             result = (saved_row.value, saved_row.period)
     except StaleEditError as error:
         details = stale_details(shown(measure, error.current_value), shown(measure, error.attempted_value))
-        return alert("warning", error.message, details), saved + 1, keep
+        return alert("warning", error.message, details), saved + 1, *kept
     except ValidationError as error:
-        return alert("error", f"{error.message} {NEXT_STEP.get(error.field or '', '')}".strip()), keep, keep
+        return alert("error", f"{error.message} {NEXT_STEP.get(error.field or '', '')}".strip()), keep, *kept
     except PermissionDenied as error:
         return alert("error", f"{error.message} Choose one of your department's measures from the list, or ask "
-                              "the performance team to enter this one. Nothing was saved."), keep, keep
+                              "the performance team to enter this one. Nothing was saved."), keep, *kept
     except NotFound as error:
-        return alert("error", error.message), keep, keep
+        return alert("error", error.message), keep, *kept
     number, stored_period = result
     name = measure.name if measure else "the measure"
     if existing is None or seen is None:
@@ -132,7 +145,8 @@ def save_value(actor: Actor | None, measure_id: int | None, period: date | None,
     else:
         message = (f"Corrected {name}, {month_label(stored_period)}, from {shown(measure, existing.value)} to "
                    f"{shown(measure, number)}. It goes back to the performance team for approval.")
-    return alert("success", message), saved + 1, ""
+    # The saved figure now shows in the panel; an empty form cannot be saved again against another measure.
+    return alert("success", message), saved + 1, "", "", "", False
 
 
 def register(app: dash.Dash) -> None:
@@ -141,13 +155,21 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.ENTRY_CURRENT, "children"), Output(ids.ENTRY_VERSION, "data"),
         Output(ids.ENTRY_REASON_GROUP, "hidden"), Output(ids.ENTRY_SAVE, "children"),
+        Output(ids.ENTRY_DROP_GROUP, "hidden"),
         Input(ids.ENTRY_MEASURE, "value"), Input(ids.ENTRY_PERIOD, "value"), Input(ids.ENTRY_SAVED, "data"),
     )(update_entry_current)
     app.callback(
+        Output(ids.ENTRY_FEEDBACK, "children", allow_duplicate=True),
+        Output(ids.ENTRY_CONFIRM_DROP, "value", allow_duplicate=True),
+        Input(ids.ENTRY_MEASURE, "value"), Input(ids.ENTRY_PERIOD, "value"),
+        prevent_initial_call=True,
+    )(clear_entry_feedback)
+    app.callback(
         Output(ids.ENTRY_FEEDBACK, "children"), Output(ids.ENTRY_SAVED, "data"), Output(ids.ENTRY_REASON, "value"),
+        Output(ids.ENTRY_VALUE, "value"), Output(ids.ENTRY_NOTE, "value"), Output(ids.ENTRY_CONFIRM_DROP, "value"),
         Input(ids.ENTRY_SAVE, "n_clicks"), Input(ids.ENTRY_VALUE, "n_submit"),
         State(ids.ENTRY_MEASURE, "value"), State(ids.ENTRY_PERIOD, "value"), State(ids.ENTRY_VALUE, "value"),
         State(ids.ENTRY_NOTE, "value"), State(ids.ENTRY_REASON, "value"), State(ids.ENTRY_VERSION, "data"),
-        State(ids.ENTRY_SAVED, "data"),
+        State(ids.ENTRY_SAVED, "data"), State(ids.ENTRY_CONFIRM_DROP, "value"),
         prevent_initial_call=True,
     )(save_entry_value)

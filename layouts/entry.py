@@ -9,6 +9,8 @@ from layouts import ids
 from layouts._worklists import entry_month_options, labelled
 from models import clock
 from models.progress import last_complete_month
+from models.services import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
+from models.values import MAX_FIGURE_LENGTH
 
 dash.register_page(
     __name__,
@@ -31,15 +33,24 @@ def layout(**_query) -> html.Div:
                      ids.ENTRY_MEASURE, "Only the measures you may report are listed."),
             labelled("Month", dbc.Select(id=ids.ENTRY_PERIOD, options=months,
                                          value=last_complete_month(today).isoformat()), ids.ENTRY_PERIOD),
-            labelled("Value", dbc.Input(id=ids.ENTRY_VALUE, type="text", autoComplete="off"),
-                     ids.ENTRY_VALUE, "Numbers only, in the unit under “How this measure is counted”; commas are "
-                                      "fine (12,430)."),
-            labelled("Note (optional)", dcc.Textarea(id=ids.ENTRY_NOTE, className="form-control", rows=2),
-                     ids.ENTRY_NOTE, "Context for reviewers, e.g. the report the figure comes from. When "
-                                     "correcting, leave empty to keep the stored note."),
+            labelled("Value", dbc.Input(id=ids.ENTRY_VALUE, type="text", autoComplete="off",
+                                        maxLength=MAX_FIGURE_LENGTH, inputMode="decimal"),
+                     ids.ENTRY_VALUE, "A number in the unit under “How this measure is counted”: 12,430 or 12430; "
+                                      "a dot for decimals (62.5); 45% and $1.2M are understood where they fit."),
+            labelled("Note (optional)", dcc.Textarea(id=ids.ENTRY_NOTE, className="form-control", rows=2,
+                                                     maxLength=MAX_NOTE_LENGTH),
+                     ids.ENTRY_NOTE, f"Context for reviewers, e.g. the report the figure comes from (up to "
+                                     f"{MAX_NOTE_LENGTH:,} characters). When correcting, leave empty to keep the "
+                                     "stored note."),
+            html.Div(
+                dbc.Checkbox(id=ids.ENTRY_CONFIRM_DROP, value=False,
+                             label="The total really fell this month (say why in the note)"),
+                id=ids.ENTRY_DROP_GROUP, hidden=True, className="mb-3",
+            ),
             html.Div(
                 labelled("Reason for the change (required)", dcc.Textarea(id=ids.ENTRY_REASON,
-                                                                           className="form-control", rows=2),
+                                                                           className="form-control", rows=2,
+                                                                           maxLength=MAX_REASON_LENGTH),
                          ids.ENTRY_REASON, "This month already has a figure. Say why it changes, e.g. “the "
                                            "state's report was revised on Nov 3”.", className="mb-0"),
                 id=ids.ENTRY_REASON_GROUP, hidden=True, className="mb-3 p-3 border rounded bg-body-tertiary",

@@ -39,6 +39,8 @@ ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
 ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads
 ENTRY_PANEL_HEADING = "entry-current-heading"
 ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue reloads
+ENTRY_CONFIRM_DROP = "entry-confirm-drop"  # checkbox: a running total really fell this month
+ENTRY_DROP_GROUP = "entry-drop-group"  # shown for running totals only
 
 # Open data: the resident's "Report a problem with this number" form (on the public measure page)
 PUB_REPORT_MEASURE = "pub-report-measure"  # store: the measure's slug

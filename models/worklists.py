@@ -46,6 +46,7 @@ class EnterableMeasure:
     valid_max: float | None
     definition: str
     data_source: str
+    cumulative: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _enterable_select(actor: Actor | None) -> Select | None:
         select(
             Measure.id, Measure.slug, Measure.name, Goal.title.label("goal_title"),
             Department.name.label("department_name"), Measure.unit, Measure.decimals, Measure.valid_min,
-            Measure.valid_max, Measure.definition, Measure.data_source,
+            Measure.valid_max, Measure.definition, Measure.data_source, Measure.cumulative,
         )
         .join(Goal, Goal.id == Measure.goal_id)
         .join(Department, Department.id == Measure.owner_department_id)

@@ -22,6 +22,7 @@ from models.queries import overview
 from models.services import Actor, approve_value, correct_value, return_value
 
 TODAY = date(2026, 11, 20)
+THIS_MONTH = date(2026, 11, 1)
 SEP_2026 = date(2026, 9, 1)
 
 
@@ -157,3 +158,37 @@ def test_a_version_seen_for_another_measure_or_month_is_not_trusted(client, dash
 
     assert "not saved" in message
     assert row(dash_app, rental, LAST_MONTH).value == stored.value
+
+
+def test_a_running_total_shows_the_drop_confirmation_and_a_fall_needs_it(client, dash_app):
+    login(client, "editor")
+    rental = measure_id(dash_app, "ocd-rental-units-repaired")  # a running total
+    vacant = measure_id(dash_app, "ocd-vacant-addresses-flooded-tracts")  # not one
+    assert entry_panel(client, rental, THIS_MONTH)["entry-drop-group"]["hidden"] is False
+    assert entry_panel(client, vacant, THIS_MONTH)["entry-drop-group"]["hidden"] is True
+
+    october = row(dash_app, rental, LAST_MONTH).value
+    refused = feedback_text(save_entry(client, rental, THIS_MONTH, october - 10))
+    assert "running total" in refused and "still in the form" in refused
+    assert row(dash_app, rental, THIS_MONTH) is None
+    response = save_entry(client, rental, THIS_MONTH, october - 10, confirm_drop=True,
+                          note="Ten units were reclassified as not flood-damaged.")
+    assert "Saved" in feedback_text(response)
+    outputs = response.get_json()["response"]
+    # After a save the form is empty again: nothing invites a second save against another measure.
+    assert outputs["entry-value"]["value"] == "" and outputs["entry-confirm-drop"]["value"] is False
+    assert row(dash_app, rental, THIS_MONTH).value == october - 10
+
+
+def test_choosing_another_measure_or_month_clears_the_last_message(client, dash_app):
+    login(client, "editor")
+    key = next(k for k in dash_app.callback_map if k.startswith("..entry-feedback.children@"))
+    body = {"output": key, "outputs": [{"id": "entry-feedback", "property": "children"},
+                                       {"id": "entry-confirm-drop", "property": "value"}],
+            "inputs": [{"id": "entry-measure", "property": "value", "value": "3"},
+                       {"id": "entry-period", "property": "value", "value": LAST_MONTH.isoformat()}],
+            "state": [], "changedPropIds": ["entry-measure.value"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    outputs = response.get_json()["response"]
+    assert outputs["entry-feedback"]["children"] is None and outputs["entry-confirm-drop"]["value"] is False

@@ -19,9 +19,10 @@ from models.progress import last_complete_month, month_start
 from models.services import Actor, correct_value
 
 UPDATE = "/_dash-update-component"
-ENTRY_SAVE_OUTPUTS = ["entry-feedback.children", "entry-saved.data", "entry-reason.value"]
+ENTRY_SAVE_OUTPUTS = ["entry-feedback.children", "entry-saved.data", "entry-reason.value", "entry-value.value",
+                      "entry-note.value", "entry-confirm-drop.value"]
 ENTRY_PANEL_OUTPUTS = ["entry-current.children", "entry-version.data", "entry-reason-group.hidden",
-                       "entry-save.children"]
+                       "entry-save.children", "entry-drop-group.hidden"]
 ADMIN_DECISION_OUTPUTS = ["admin-feedback.children", "admin-done.data"]
 THIS_MONTH = month_start(clock.today())
 LAST_MONTH = last_complete_month(clock.today())
@@ -96,7 +97,7 @@ def entry_panel(client, measure: int | str | None, period: date | None, saved: i
 
 
 def save_entry(client, measure: int | str, period: date, value: Any, *, note: str | None = None,
-               reason: str | None = None, version: dict | None = None, saved: int = 0):
+               reason: str | None = None, version: dict | None = None, saved: int = 0, confirm_drop: bool = False):
     """Press "Save" on the entry page; returns the Flask response."""
     body = multi_body(ENTRY_SAVE_OUTPUTS, [
         prop("entry-save", "n_clicks", 1), prop("entry-value", "n_submit"),
@@ -104,7 +105,7 @@ def save_entry(client, measure: int | str, period: date, value: Any, *, note: st
         prop("entry-measure", "value", str(measure)), prop("entry-period", "value", period.isoformat()),
         prop("entry-value", "value", value), prop("entry-note", "value", note),
         prop("entry-reason", "value", reason), prop("entry-version", "data", version),
-        prop("entry-saved", "data", saved),
+        prop("entry-saved", "data", saved), prop("entry-confirm-drop", "value", confirm_drop),
     ], changed=["entry-save.n_clicks"])
     return client.post(UPDATE, json=body)
 
