@@ -1,6 +1,7 @@
 """Callbacks of the public pages: the progress overview, a goal's page and a measure's page."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import dash
@@ -25,21 +26,35 @@ def update_pub_overview(month: str | None) -> list:
     return overview_sections(cached_overview(public=True, as_of=parse_month(month)))
 
 
+# What a slug can look like (the catalog's slugs are at most 64 lower-case letters, digits and hyphens): anything
+# else is answered "not found" without a database read, so made-up addresses cannot fill the cache.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def plausible_slug(slug: object) -> str | None:
+    """The slug if it could name a goal or measure, else None."""
+    return slug if isinstance(slug, str) and SLUG.fullmatch(slug) else None
+
+
 def update_pub_measure_page(slug: str | None):
     """A published measure's page, or the not-found message (unknown and unpublished look the same)."""
-    detail = cached_measure_detail(str(slug), public=True) if slug else None
+    slug = plausible_slug(slug)
+    detail = cached_measure_detail(slug, public=True) if slug else None
     return measure_page(detail) if detail is not None else not_found_body()
 
 
 def update_pub_goal_page(slug: str | None):
     """A published goal's page, or the not-found message (unknown and unpublished look the same)."""
-    goal = cached_goal_detail(str(slug), public=True) if slug else None
+    slug = plausible_slug(slug)
+    goal = cached_goal_detail(slug, public=True) if slug else None
     return goal_page(goal) if goal is not None else not_found_body()
 
 
 def public_page_exists(path_template: str, variables: dict[str, str]) -> bool:
     """Whether a public page with a slug has something published behind it (else the server answers 404)."""
-    slug = variables.get("slug", "")
+    slug = plausible_slug(variables.get("slug"))
+    if slug is None:
+        return False
     if path_template == "/measures/<slug>":
         return cached_measure_detail(slug, public=True) is not None
     if path_template == "/goals/<slug>":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts._components import freshness_badge, status_badge, status_summary
+from layouts._components import freshness_badge, goal_status_line, status_badge, status_summary
 from layouts.figures import progress_chart
 from models.progress import expected_value, format_month, format_value
 from models.queries import GoalDetail, MeasureDetail
@@ -219,6 +219,7 @@ def goal_page(goal: GoalDetail) -> html.Div:
             html.H1(goal.title, className="h3"),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
+            goal_status_line(goal) if goal.measures else None,  # GoalDetail has the fields it reads
             status_summary(goal.status_counts, goal.as_of),
             *sections,
         ],

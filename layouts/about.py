@@ -41,6 +41,9 @@ def layout(**_query) -> html.Div:
                 html.Li([html.Strong("Off track"), ": less than 85% of the expected change."]),
                 html.Li([html.Strong("No data"), ": no figure has been reported yet."]),
             ]),
+            html.P("A goal's status is that of its weakest measure with figures: a goal is at risk as soon as any "
+                   "of its measures is, and achieved only when all of them are. Measures with no figures yet do not "
+                   "pull a goal down; their freshness flags them instead."),
             html.P("For a monthly standard, the month's figure is compared with the standard itself in the same "
                    "way. Where fewer is better (homes still empty, days to issue a permit) the rules are mirrored "
                    "exactly: falling is progress. Status is always written out in words with an icon, never shown "

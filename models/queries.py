@@ -484,6 +484,11 @@ class GoalDetail:
             counts[detail.status.status] += 1
         return counts
 
+    @property
+    def status(self) -> str:
+        """The goal's own status: the worst of its measures with data (models.progress.goal_status)."""
+        return goal_status([detail.status.status for detail in self.measures])
+
 
 def measure_detail(session: Session, slug: str, *, published_only: bool, approved_only: bool,
                    today: date | None = None) -> MeasureDetail | None:

@@ -42,3 +42,34 @@ def test_a_write_through_one_worker_is_seen_at_once_by_another(db_url):
     assert _value(worker_a, "ocd-rental-units-repaired", public=True)[0] != before + 5
     for app in (worker_a, worker_b):
         app.server.extensions[EXTENSION_KEY].engine.dispose()
+
+
+def test_goal_and_measure_details_are_cached_by_data_version_and_absent_slugs_too(db_url):
+    """Page data is served from the cache until a write bumps the data version; an unknown slug is cached as None."""
+    from extensions import cached_goal_detail, cached_measure_detail
+    from models.services import approve_value
+
+    app = create_app(app_config(db_url))
+    slug = "ocd-rental-units-repaired"
+    with app.server.app_context():
+        first = cached_measure_detail(slug, public=False, today=TODAY)
+        assert cached_measure_detail(slug, public=False, today=TODAY) is first
+        goal = cached_goal_detail(first.status.goal_slug, public=True, today=TODAY)
+        assert cached_goal_detail(first.status.goal_slug, public=True, today=TODAY) is goal
+        assert cached_measure_detail("no-such-measure", public=True, today=TODAY) is None
+        assert cached_measure_detail("no-such-measure", public=True, today=TODAY) is None
+        public_before = cached_measure_detail(slug, public=True, today=TODAY)
+        waiting = [p for p in first.values if p.state == "submitted"]
+        assert waiting, "the seed needs a figure of this measure awaiting approval"
+        with app.server.extensions[EXTENSION_KEY].sessions() as session:
+            from models.measurements import Measurement
+
+            row = session.scalar(select(Measurement).where(Measurement.measure_id == first.status.measure_id,
+                                                           Measurement.period == waiting[-1].period))
+            admin = Actor(id=None, email="admin@example.org", role="admin", department_id=None)
+            approve_value(session, admin, measurement_id=row.id, expected_version=row.version)
+            session.commit()
+        public_after = cached_measure_detail(slug, public=True, today=TODAY)
+        assert public_after is not public_before
+        assert public_after.values[-1] == type(waiting[-1])(waiting[-1].period, waiting[-1].value, "approved")
+    app.server.extensions[EXTENSION_KEY].engine.dispose()

@@ -80,3 +80,17 @@ def test_goal_page_callback_hides_unpublished_goals(client, dash_app):
     absent = _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, "no-such-goal")
     assert _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, hidden_goal) == absent
     assert NOT_FOUND in absent
+
+
+def test_implausible_slugs_are_not_found_without_reading_the_database(client, dash_app, monkeypatch):
+    import extensions
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the read path was asked about an impossible slug")
+
+    monkeypatch.setattr(extensions, "measure_detail", must_not_read)
+    monkeypatch.setattr(extensions, "goal_detail", must_not_read)
+    for path in ("/measures/UPPER", "/measures/" + "a" * 65, "/goals/has%20space", "/measures/semi;colon"):
+        assert client.get(path).status_code == 404, path
+    assert NOT_FOUND in _render(client, ids.PUB_MEASURE_PAGE, ids.PUB_MEASURE_SLUG, "x" * 100)
+    assert NOT_FOUND in _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, "<script>")

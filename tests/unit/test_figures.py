@@ -231,3 +231,13 @@ def test_sparkline_from_status_history_detail_or_pairs():
     assert list(trace(pairs, "Latest").y) == [2.0]
     assert figures.sparkline([]).data == ()
     assert figures.sparkline_label(detail) == "Trend: from 30 in April 2025 to 140 in March 2026."
+
+
+def test_next_figure_due_names_the_next_month_and_its_due_day():
+    from models.progress import due_date, next_figure_due
+
+    assert due_date(date(2026, 10, 1)) == date(2026, 11, 15)
+    assert due_date(date(2026, 1, 1), 31) == date(2026, 2, 28)  # a due day past the month's end is its last day
+    assert next_figure_due(date(2026, 10, 1), TODAY) == (date(2026, 11, 1), date(2026, 12, 15))
+    assert next_figure_due(date(2026, 8, 1), TODAY) == (date(2026, 9, 1), date(2026, 10, 15))  # late
+    assert next_figure_due(None, TODAY, due_day=10) == (date(2026, 10, 1), date(2026, 11, 10))

@@ -158,3 +158,9 @@ def test_a_measure_detail_is_a_few_statements_with_one_series_query(session):
     assert len(statements) <= 8, statements
     series = [s for s in statements if re.search(r"\bFROM measurement\b(?!_)", s, re.I)]
     assert len(series) == 1 and re.search(r"\bIN\b", series[0]), series
+
+
+def test_goal_detail_status_is_the_overview_goal_status(session):
+    for overview_goal in overview(session, today=TODAY, **PUBLIC).goals:
+        detail = goal_detail(session, overview_goal.slug, today=TODAY, **PUBLIC)
+        assert detail.status == overview_goal.status, overview_goal.slug
