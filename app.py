@@ -83,9 +83,6 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
-        # Flask-Compress's defaults plus CSV, so the open-data downloads travel compressed too.
-        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/xml", "text/csv", "application/json",
-                               "application/javascript"],
     }
     settings.update(overrides)
     return settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
@@ -29,8 +30,9 @@ def report_form(measure_slug: str | None, months: list[date], *, hidden: bool = 
                    "Your report is read by City-Parish staff and is not published; an answer may be shown on this "
                    "page.", className="small"),
             dcc.Store(id=ids.PUB_REPORT_MEASURE, data=measure_slug),
-            labelled("Which month?", dcc.Dropdown(id=ids.PUB_REPORT_MONTH, options=month_choices,
-                                                   value=months[0].isoformat() if months else "", clearable=False),
+            # A native <select> (Bootstrap's): Dash's own dropdown carries a hidden focus proxy that axe rejects.
+            labelled("Which month?", dbc.Select(id=ids.PUB_REPORT_MONTH, options=month_choices,
+                                                value=months[0].isoformat() if months else ""),
                      ids.PUB_REPORT_MONTH),
             labelled("What looks wrong?",
                      dcc.Textarea(id=ids.PUB_REPORT_MESSAGE, maxLength=MAX_MESSAGE_LENGTH, required=True,
