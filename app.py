@@ -123,6 +123,16 @@ INDEX_STRING = """<!DOCTYPE html>
         {%css%}
     </head>
     <body>
+        <noscript>
+            <div class="container py-4">
+                <h1 class="h3">RecoveryStat needs JavaScript for its pages</h1>
+                <p>Turn JavaScript on to see the progress of East Baton Rouge's flood recovery goals. Every figure is
+                also published as plain data that needs no script:
+                <a href="/api/v1/values.csv">all published values (CSV)</a>,
+                <a href="/api/v1/values.json">the same as JSON</a>, and
+                <a href="/developers">the data downloads and API</a>.</p>
+            </div>
+        </noscript>
         {%app_entry%}
         <div>
             {%config%}

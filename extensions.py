@@ -26,7 +26,7 @@ from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
 from models.progress import judging_day
-from models.queries import GoalDetail, MeasureDetail, Overview, goal_detail, measure_detail, overview
+from models.queries import GoalDetail, MeasureDetail, Overview, earliest_period, goal_detail, measure_detail, overview
 from models.services import Actor
 
 log = logging.getLogger("recoverystat.cache")
@@ -168,3 +168,10 @@ def _cached(name: str, compute):
         while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
             _LOCAL_OVERVIEWS.popitem(last=False)
     return None if result == _ABSENT else result
+
+
+def cached_earliest_period(*, public: bool) -> date | None:
+    """The first month with a figure the audience may see, cached under the data version."""
+    found = _cached(f"earliest:{'public' if public else 'internal'}",
+                    lambda session: earliest_period(session, published_only=public, approved_only=public))
+    return found

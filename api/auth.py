@@ -23,13 +23,18 @@ def load_user(user_id: str) -> User | None:
         return user if user is not None and user.active else None
 
 
-def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after sign-in, never another host."""
-    if not target:
-        return "/"
+# Where each role starts its work after signing in (when no page asked for the sign-in).
+START_PAGES = {"viewer": "/dashboard", "editor": "/entry", "admin": "/review"}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after sign-in, never another host; anything else gives `default`."""
+    if not target or len(target) > 2000:
+        return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 32 or c == "\x7f" for c in target)):
+        return default
     return target
 
 
@@ -54,7 +59,8 @@ def login():
             query["next"] = target
         return redirect("/login?" + urlencode(query))
     login_user(user)
-    return redirect(target)
+    # A page that sent the person here comes first; otherwise each role lands on its own start page.
+    return redirect(safe_next(request.form.get("next"), default=START_PAGES.get(user.role, "/")))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -7,10 +7,11 @@ from datetime import date
 import dash
 from dash import Input, Output
 
-from extensions import cached_goal_detail, cached_measure_detail, cached_overview
+from extensions import cached_earliest_period, cached_goal_detail, cached_measure_detail, cached_overview
 from layouts import ids
-from layouts._components import overview_sections
+from layouts._components import month_options, overview_sections
 from layouts._detail import goal_page, measure_page, not_found_body
+from models import clock
 
 
 def parse_month(value: object) -> date | None:
@@ -19,6 +20,11 @@ def parse_month(value: object) -> date | None:
         return date.fromisoformat(str(value)).replace(day=1) if value else None
     except ValueError:
         return None
+
+
+def update_pub_month_options(_trigger: object) -> list[dict[str, str]]:
+    """Every month from the first published figure to the last complete month."""
+    return month_options(clock.today(), cached_earliest_period(public=True))
 
 
 def update_pub_overview(month: str | None) -> list:
@@ -67,6 +73,7 @@ def register(app: dash.Dash) -> None:
     from callbacks import guard
 
     app.callback(Output(ids.PUB_OVERVIEW, "children"), Input(ids.PUB_MONTH, "value"))(update_pub_overview)
+    app.callback(Output(ids.PUB_MONTH, "options"), Input(ids.PUB_MONTH, "id"))(update_pub_month_options)
     app.callback(Output(ids.PUB_MEASURE_PAGE, "children"), Input(ids.PUB_MEASURE_SLUG, "data"))(
         update_pub_measure_page)
     app.callback(Output(ids.PUB_GOAL_PAGE, "children"), Input(ids.PUB_GOAL_SLUG, "data"))(update_pub_goal_page)

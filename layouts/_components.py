@@ -115,7 +115,10 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
             html.P(measure.forecast, className="small text-body-secondary mt-2 mb-1") if measure.forecast else None,
             html.Details(
                 [
-                    html.Summary("How this is counted and where it comes from"),
+                    # Each toggle names its measure: two dozen identical "How this is counted" would be
+                    # indistinguishable in a screen reader's list of controls.
+                    html.Summary(["How this is counted and where it comes from",
+                                  html.Span(f": {measure.name}", className="visually-hidden")]),
                     html.P(measure.definition, className="mb-1"),
                     html.P(f"Reported by {measure.department_name}. Data source: {measure.data_source}.", className="mb-1"),
                     html.P(f"Baseline and target: {measure.citation}.", className="mb-0"),
@@ -178,31 +181,29 @@ def overview_sections(data: Overview, *, internal: bool = False) -> list:
     return [status_summary(data.status_counts, data.as_of), *[goal_section(g, internal=internal) for g in data.goals]]
 
 
-def month_options(today: date, count: int = 36) -> list[dict[str, str]]:
-    """Dropdown options for the last `count` complete months, newest first (value ISO date)."""
-    from models.progress import add_months, last_complete_month
+def month_options(today: date, earliest: date | None = None) -> list[dict[str, str]]:
+    """Options for every complete month from the latest back to `earliest` (the first month with data), newest
+    first (value: ISO date); only the latest month when `earliest` is unknown."""
+    from models.progress import add_months, last_complete_month, months_between
 
     latest = last_complete_month(today)
+    count = 1 if earliest is None else max(1, months_between(earliest, latest) + 1)
     months = [add_months(latest, -i) for i in range(count)]
     return [{"label": month_label(m), "value": m.isoformat()} for m in months]
 
 
 def month_picker(component_id: str, today: date, label: str = "Show progress as of") -> html.Div:
-    """A labelled month dropdown defaulting to the last complete month."""
+    """A labelled native month select defaulting to the last complete month; a callback adds the earlier months."""
     options = month_options(today)
-    label_id = f"{component_id}-label"
-    # Dash 4's dropdown names its button by the selected value only (aria-labelledby), so the <label> alone is
-    # not announced; the labelled group gives the control its purpose ("Show progress as of, October 2026").
+    # A native <select>: named by its <label>, operable by keyboard and screen readers everywhere, nothing hidden
+    # that takes focus (Dash 4's dropdown keeps an aria-hidden focus proxy that axe-core rightly flags).
     return html.Div(
         [
-            html.Label(label, htmlFor=component_id, id=label_id, className="form-label mb-1"),
-            dcc.Dropdown(id=component_id, options=options, value=options[0]["value"], clearable=False,
-                         searchable=False, style={"minWidth": "14rem"}),
+            html.Label(label, htmlFor=component_id, className="form-label mb-1"),
+            dbc.Select(id=component_id, options=options, value=options[0]["value"]),
         ],
         className="mb-3",
         style={"maxWidth": "22rem"},
-        role="group",
-        **{"aria-labelledby": label_id},
     )
 
 

@@ -8,6 +8,8 @@ from layouts.figures import progress_chart
 from models.progress import expected_value, format_month, format_value
 from models.queries import GoalDetail, MeasureDetail
 
+# The goal page's table under each chart covers the recent months; the measure page has every month.
+GOAL_TABLE_MONTHS = 12
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
 
@@ -73,21 +75,28 @@ def events_list(detail: MeasureDetail) -> html.Div | None:
     """The events the chart numbers, in full, with their sources."""
     if not detail.annotations:
         return None
+    # The chart starts at the baseline (or the first figure, if earlier); events before that are listed, not drawn.
+    starts = min([detail.spec.baseline_period, *(p.period for p in detail.values[:1])])
     return html.Div(
         [
             html.H2("Events", className="h5 mt-3"),
             html.Ol([html.Li([f"{format_month(note.event_date)}: {note.text} ",
-                              html.Span(f"Source: {note.citation}.", className="text-body-secondary")])
+                              html.Span(f"Source: {note.citation}.", className="text-body-secondary"),
+                              " (before the chart begins)" if note.event_date.replace(day=1) < starts else None])
                      for note in detail.annotations], className="small"),
         ]
     )
 
 
-def values_table(detail: MeasureDetail, *, staff: bool = False) -> html.Div:
-    """Every month's figure beside the plan for that month, newest first: the chart's accessible alternative."""
+def values_table(detail: MeasureDetail, *, staff: bool = False, last: int | None = None) -> html.Div:
+    """Each month's figure beside the plan for that month, newest first: the chart's accessible alternative.
+
+    Every month by default; `last` keeps only the most recent months (the goal page, whose measure pages have all).
+    """
     spec = detail.spec
+    points = detail.values[-last:] if last else detail.values
     rows = []
-    for point in reversed(detail.values):
+    for point in reversed(points):
         cells = [html.Th(format_month(point.period), scope="row"), html.Td(_fmt(detail, point.value)),
                  html.Td(_fmt(detail, expected_value(spec, point.period)))]
         if staff:
@@ -99,7 +108,8 @@ def values_table(detail: MeasureDetail, *, staff: bool = False) -> html.Div:
     return html.Div(
         html.Table(
             [
-                html.Caption(f"{detail.status.name}: every month's figure and the plan's value, newest first."),
+                html.Caption(f"{detail.status.name}: {'the last ' + str(len(points)) if last else 'every'} month's "
+                             "figure and the plan's value, newest first."),
                 html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
                 html.Tbody(rows),
             ],
@@ -108,7 +118,7 @@ def values_table(detail: MeasureDetail, *, staff: bool = False) -> html.Div:
         className="table-responsive values-table-wrap",
         tabIndex="0",
         role="region",
-        **{"aria-label": "Every month's figure"},
+        **{"aria-label": f"Every month's figure: {detail.status.name}"},
     )
 
 
@@ -203,6 +213,8 @@ def goal_page(goal: GoalDetail) -> html.Div:
                 html.H2(dcc.Link(status.name, href=f"/measures/{status.slug}"), id=heading_id, className="h5 mt-4"),
                 html.Div([status_badge(status.status), freshness_badge(status.freshness)], className="mb-2"),
                 chart_figure(detail, height=320),
+                html.Details([html.Summary(f"Figures of the last {min(len(detail.values), GOAL_TABLE_MONTHS)} months"),
+                              values_table(detail, last=GOAL_TABLE_MONTHS)], className="small mb-2"),
                 html.P(dcc.Link(["Figures for every month, sources and corrections",
                                  html.Span(f" for {status.name}", className="visually-hidden")],
                                 href=f"/measures/{status.slug}"), className="small"),

@@ -69,6 +69,12 @@ def alert(kind: str, message, details=None, *, announce: bool = True) -> html.Di
     )
 
 
+def scroll_region(label: str) -> dict:
+    """Properties of a wrapper that scrolls a wide table on phones: focusable and named, so keyboard and screen
+    reader users can reach and scroll it."""
+    return {"className": "table-responsive", "tabIndex": "0", "role": "region", "aria-label": label}
+
+
 def labelled(label: str, control, control_id: str, hint: str | None = None, *, className: str = "mb-3") -> html.Div:
     """A form control with a visible <label for> (and an optional hint inside the label, read with it)."""
     text = [label] if hint is None else [label, html.Span(hint, className="d-block small text-body-secondary")]
@@ -191,7 +197,7 @@ def dashboard_table(measures: Sequence[MeasureStatus], as_of: date, total: int) 
             ],
             className="table table-sm align-top dashboard-table mb-0",
         ),
-        className="table-responsive",
+        **scroll_region("Measures table (scrolls sideways on small screens)"),
     )
 
 
@@ -365,5 +371,5 @@ def queue_table(items: Sequence[QueueItem]) -> html.Div:
             ],
             className="table table-sm align-top queue-table mb-0",
         ),
-        className="table-responsive",
+        **scroll_region("Values waiting for approval (scrolls sideways on small screens)"),
     )

@@ -19,9 +19,14 @@ MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit, and the width of the email columns
+
+
 def normalize_email(email: str) -> str:
-    """Trim and lower-case an email so lookups are case-insensitive."""
-    return (email or "").strip().lower()
+    """Trim and lower-case an email so lookups are case-insensitive; control characters (a NUL would make
+    PostgreSQL refuse the query) are dropped and the result is cut to the column's width."""
+    cleaned = "".join(c for c in (email or "") if c.isprintable())
+    return cleaned.strip().lower()[:MAX_EMAIL_LENGTH]
 
 
 def generate_password() -> str:

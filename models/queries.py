@@ -405,6 +405,18 @@ def _latest_before(conn: Connection, approved_only: bool, before: date, measure_
     return latest
 
 
+def earliest_period(session: Session, *, published_only: bool, approved_only: bool) -> date | None:
+    """The first month with a figure the audience may see (None when there is none), for month pickers."""
+    stmt = select(func.min(Measurement.period)).where(visible_to(approved_only))
+    if published_only:
+        stmt = (stmt.join(Measure, Measure.id == Measurement.measure_id).join(Goal, Goal.id == Measure.goal_id)
+                .where(Measure.published.is_(True), Goal.published.is_(True)))
+    first = session.scalar(stmt)
+    if isinstance(first, str):  # SQLite returns an aggregate of dates as text
+        first = date.fromisoformat(first)
+    return first
+
+
 # --- one measure, one goal: the read path of the goal and measure pages -----------------------------------------
 
 

@@ -133,11 +133,11 @@ def _parse_text(raw: str, unit: str) -> float:
     if re.match(r"^\d+,\d{1,2}$|^\d+,\d{4,}$", text):
         raise ValidationError(f"'{_excerpt(raw)}' is ambiguous: commas separate thousands here. Use a dot for "
                               "decimals (12.5), or write thousands in full (12,500).", field="value")
-    example = "12430.5"
     if _EUROPEAN.match(text):
+        meant = text.replace(".", "").replace(",", ".")
         raise ValidationError(f"'{_excerpt(raw)}' looks like a number written with dots for thousands and a comma "
                               f"for decimals. Here a dot marks decimals and commas (or nothing) separate thousands: "
-                              f"type e.g. {example} or 12,430.5.", field="value")
+                              f"if you meant {meant}, type {meant}.", field="value")
     if re.search(r"\d[eE][+-]?\d", text):
         raise ValidationError(f"'{_excerpt(raw)}' is written with an exponent. Type the number in full, e.g. 120000.",
                               field="value")

@@ -83,7 +83,7 @@ class QueueItem:
     note: str | None
     entered_by: str | None
     entered_at: datetime | None
-    previous_period: date
+    previous_period: date | None  # None only for a stored month with no month before it (year 1)
     previous_value: float | None
     correction_reason: str | None
     corrected_from: float | None
@@ -151,6 +151,11 @@ def stored_value(session: Session, measure_id: int, period: date) -> StoredValue
     )
 
 
+def month_before(period: date) -> date | None:
+    """The month before `period`, or None for January of year 1 (a stored row must never break a worklist)."""
+    return None if (period.year, period.month) == (1, 1) else add_months(period, -1)
+
+
 def approval_queue(session: Session) -> list[QueueItem]:
     """Every submitted value, oldest month first, with the previous month's value and any correction reason."""
     entered = aliased(User)
@@ -168,7 +173,7 @@ def approval_queue(session: Session) -> list[QueueItem]:
     ).all()
     if not rows:
         return []
-    wanted = {(r.measure_id, add_months(r.period, -1)) for r in rows}
+    wanted = {(r.measure_id, before) for r in rows if (before := month_before(r.period)) is not None}
     previous = {
         (measure_id, period): value
         for measure_id, period, value in session.execute(
@@ -187,12 +192,12 @@ def approval_queue(session: Session) -> list[QueueItem]:
     for r in rows:
         revision = latest_revision.get(r.id)
         correction = revision if revision is not None and revision.action == "correct" else None
-        previous_period = add_months(r.period, -1)
+        previous_period = month_before(r.period)
         items.append(QueueItem(
             id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
             department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
             note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
-            previous_value=previous.get((r.measure_id, previous_period)),
+            previous_value=previous.get((r.measure_id, previous_period)) if previous_period else None,
             correction_reason=correction.reason if correction else None,
             corrected_from=correction.old_value if correction else None,
         ))

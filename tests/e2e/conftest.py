@@ -22,15 +22,12 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-sync", "--no-first-run", "--disable-quic"]
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE_VIEWPORT = {"width": 375, "height": 812}
 # Generous: these machines are small and often busy; a healthy page is far quicker.
 TIMEOUT_MS = 20_000
 E2E_DIR = Path(__file__).resolve().parent
 
-# axe-core results we cannot fix in this project, each with its reason (see `axe` below):
-# - Dash 4's dcc.Dropdown renders a hidden <input class="dash-dropdown-focus-target" aria-hidden="true" tabindex=0>
-#   that only forwards keyboard focus to the dropdown's labelled button (a Safari workaround inside Dash's own
-#   component). axe reports it as aria-hidden-focus; it is excluded from the scan, nothing else is.
-AXE_EXCLUDE = [[".dash-dropdown-focus-target"]]
+# axe-core scans every element of every page: nothing is excluded.
 
 
 def browser_unavailable() -> str | None:
@@ -230,17 +227,22 @@ def axe() -> Callable:
     """A checker: `axe(page)` runs axe-core (bundled with axe-playwright-python, no network) on the page as it is
     now and fails the test on any violation, naming rule, impact and target nodes.
 
-    Wait for the content you want checked before calling it. Only Dash's dropdown focus proxy (AXE_EXCLUDE above),
-    a part of Dash's own component we cannot change, is left out of the scan.
+    Wait for the content you want checked before calling it. Nothing is left out of the scan.
     """
     from axe_playwright_python.sync_playwright import Axe
 
     checker = Axe()
 
     def check(page) -> None:
-        results = checker.run(page, context={"exclude": AXE_EXCLUDE})
-        violations = results.response["violations"]
-        if violations:
-            pytest.fail(_format_violations(violations, page.url), pytrace=False)
+        wide = page.viewport_size or VIEWPORT
+        try:
+            for size in (wide, PHONE_VIEWPORT):  # the desktop layout, then the same page at phone width
+                page.set_viewport_size(size)
+                page.wait_for_timeout(100)  # let the layout settle at the new width
+                violations = checker.run(page).response["violations"]
+                if violations:
+                    pytest.fail(f"At {size['width']} px: " + _format_violations(violations, page.url), pytrace=False)
+        finally:
+            page.set_viewport_size(wide)
 
     return check

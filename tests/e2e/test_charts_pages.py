@@ -47,6 +47,19 @@ def chart_trace_names(page, scope: str = "body") -> list[list[str]]:
         "graphs => graphs.map(g => (g.data || []).map(t => t.name))")
 
 
+def table_rows(scope) -> list[list[str]]:
+    """The cells of the values table under `scope`, row by row."""
+    return scope.locator(".values-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.children].map(c => c.textContent.trim()))")
+
+
+def expected_rows(detail) -> list[list[str]]:
+    """What the values table must say for a MeasureDetail: month, figure and plan, newest first."""
+    unit, decimals = detail.status.unit, detail.status.decimals
+    return [[format_month(p.period), format_value(p.value, unit, decimals),
+             format_value(expected_value(detail.spec, p.period), unit, decimals)] for p in reversed(detail.values)]
+
+
 def http_status(live_server, path: str) -> int:
     try:
         with urllib.request.urlopen(live_server.url + path) as response:
@@ -107,12 +120,7 @@ def test_measure_page_shows_chart_and_a_table_matching_the_read_path(page, live_
     names = chart_trace_names(page)[0]
     assert {"Actual", "Target path", "On-track range", "Baseline", "Target"} <= set(names), names
     expect(page.locator("figcaption")).to_contain_text(detail.status.reason)
-    rows = page.locator(".values-table tbody tr").evaluate_all(
-        "rows => rows.map(r => [...r.children].map(c => c.innerText.trim()))")
-    expected = [[format_month(p.period), format_value(p.value, detail.status.unit, detail.status.decimals),
-                 format_value(expected_value(detail.spec, p.period), detail.status.unit, detail.status.decimals)]
-                for p in reversed(detail.values)]
-    assert rows == expected
+    assert table_rows(page) == expected_rows(detail)
     for text in (detail.status.definition, detail.status.data_source, detail.status.department_name,
                  "Next update due", "Corrections after publication"):
         expect(page.locator("main")).to_contain_text(text)
@@ -131,6 +139,9 @@ def test_goal_page_shows_each_measure_chart_and_reason(page, live_server):
         expect(section.get_by_role("link", name=measure.status.name, exact=True)).to_have_attribute(
             "href", f"/measures/{measure.slug}")
         expect(section.locator("figcaption")).to_contain_text(measure.status.reason)
+        section.locator("summary").click()  # the chart's table of every month, folded under it
+        expect(section.locator(".values-table")).to_be_visible()
+        assert table_rows(section) == expected_rows(measure)[:12]  # the last 12 months; the measure page has all
 
 
 def forgive_own_404(request, page) -> None:

@@ -12,6 +12,7 @@ try:
 except ImportError:  # without Playwright the fixtures skip these tests (or fail them when REQUIRE_BROWSER=1)
     expect = None
 
+from api.auth import START_PAGES
 from conftest import TEST_PASSWORD, TEST_USERS
 
 # The header navigation each role should see, in order: (link text, href).
@@ -44,7 +45,7 @@ def sign_in(page, email: str, password: str) -> None:
 def test_each_role_signs_in_sees_its_navigation_and_signs_out(page, live_server, who):
     email = TEST_USERS[who][0]
     sign_in(page, email, TEST_PASSWORD)
-    expect(page).to_have_url(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + START_PAGES[TEST_USERS[who][1]])
     header = page.locator("header")
     expect(header.get_by_role("button", name="Sign out")).to_be_visible()
     expect(header.get_by_role("link", name="Sign in")).to_have_count(0)
@@ -81,7 +82,7 @@ def test_wrong_password_explains_and_keeps_the_email(page, live_server):
     # Correcting only the password is enough.
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.locator("main").get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/dashboard")  # the viewer's start page
     expect(page.locator("header").get_by_role("button", name="Sign out")).to_be_visible()
 
 

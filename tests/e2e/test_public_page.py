@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from models import clock
+from models.progress import add_months, last_complete_month, months_between
 
 try:
     from playwright.sync_api import expect
@@ -113,25 +115,62 @@ def test_skip_link_moves_focus_to_main(page):
     expect(page).to_have_url(re.compile(r"/#main$"))
 
 
-def test_month_picker_changes_the_month_shown(page):
-    from layouts._components import (
-        month_options,  # the picker's own options: newest complete month first
-    )
-
-    options = month_options(clock.today())
-    current, wanted = options[0]["label"], options[12]["label"]
+def test_month_picker_offers_every_month_since_the_data_starts_and_changes_the_month_shown(page):
+    public = {m["slug"] for m in PUBLIC_MEASURES}
+    first = min(row["period"] for row in _rows("measurements.csv") if row["state"] == "approved"
+                and row["measure"] in public)
+    latest = last_complete_month(clock.today())
     open_public_page(page)
     as_of = page.get_by_text(re.compile(r"Status of measures as of"))
-    expect(as_of).to_contain_text(current)
+    expect(as_of).to_contain_text(f"{latest:%B %Y}")
 
-    picker = page.get_by_role("group", name="Show progress as of").get_by_role("button")
-    expect(picker).to_have_text(current)
-    picker.click()
-    page.get_by_role("option", name=wanted, exact=True).click()
+    picker = page.get_by_role("combobox", name="Show progress as of")
+    expect(picker).to_have_value(latest.isoformat())
+    first_month = date.fromisoformat(first + "-01")
+    expect(picker.locator("option").last).to_have_text(f"{first_month:%B %Y}")
+    # (dbc.Select also renders a hidden, empty placeholder option.)
+    expect(picker.locator("option:not([value=''])")).to_have_count(months_between(first_month, latest) + 1)
 
-    expect(picker).to_have_text(wanted)
-    expect(as_of).to_contain_text(wanted)
+    wanted = add_months(latest, -12)
+    picker.select_option(wanted.isoformat())
+    expect(as_of).to_contain_text(f"{wanted:%B %Y}")
     expect(page.get_by_role("heading", name=PUBLISHED_GOALS[0]["title"], exact=True)).to_be_visible()
+
+
+def test_keyboard_focus_is_visible_on_the_dark_navigation_bar(page):
+    open_public_page(page)
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand link on the dark bar
+    focused = page.evaluate("""() => {
+        const el = document.activeElement, style = getComputedStyle(el);
+        return {inNav: !!el.closest('.navbar-dark'), width: parseFloat(style.outlineWidth),
+                color: style.outlineColor, styleName: style.outlineStyle};
+    }""")
+    assert focused["inNav"], focused
+    assert focused["styleName"] != "none" and focused["width"] >= 2, focused
+    rgb = [int(c) for c in re.findall(r"\d+", focused["color"])[:3]]
+    assert contrast(rgb, (33, 37, 41)) >= 3, focused  # against Bootstrap's dark navbar background
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+    def luminance(rgb):
+        channels = []
+        for c in rgb:
+            c /= 255
+            channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_each_how_this_is_counted_toggle_names_its_measure(page):
+    open_public_page(page)
+    names = page.locator("summary").evaluate_all("els => els.map(e => e.textContent.trim())")
+    assert len(names) == len(PUBLIC_MEASURES), names
+    assert len(set(names)) == len(names), "toggles must not share one accessible name"
+    for measure in PUBLIC_MEASURES:
+        assert f"How this is counted and where it comes from: {measure['name']}" in names
 
 
 def _png_size(path: Path) -> tuple[int, int]:

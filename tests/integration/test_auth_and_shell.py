@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -38,11 +39,21 @@ def test_login_with_wrong_password_returns_to_form_with_message_and_email(client
 
 
 def test_login_never_redirects_off_site(client):
-    """`next` pointing at another host is ignored."""
-    for target in ("https://evil.example", "//evil.example", "javascript:alert(1)"):
+    """`next` pointing at another host, or carrying control characters, is ignored: the role's start page instead."""
+    for target in ("https://evil.example", "//evil.example", "javascript:alert(1)", "/\\evil.example",
+                   "/dashboard\r\nSet-Cookie: x=1", "/" + "a" * 5000):
         response = client.post("/login", data={"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD,
                                                "next": target})
-        assert response.headers["Location"] == "/", target
+        assert response.status_code == 302, target
+        assert response.headers["Location"] == "/review", target
+
+
+@pytest.mark.parametrize(("who", "start"), [("viewer", "/dashboard"), ("editor", "/entry"), ("admin", "/review")])
+def test_each_role_lands_on_its_own_start_page_unless_a_page_asked(client, who, start):
+    data = {"email": TEST_USERS[who][0], "password": TEST_PASSWORD}
+    assert client.post("/login", data=data).headers["Location"] == start
+    client.post("/logout")
+    assert client.post("/login", data={**data, "next": "/measures/x?y=1"}).headers["Location"] == "/measures/x?y=1"
 
 
 def test_logout_signs_out_and_audits(client, dash_app):
@@ -216,3 +227,12 @@ def test_a_callback_whose_database_is_down_tells_the_person_and_changes_nothing(
         assert "database is not answering" in response.get_data(as_text=True)
     else:
         raise AssertionError("no message was sent to the page")
+
+
+@pytest.mark.parametrize("email", ["a" * 300 + "@example.org", "admin@example.org\x00", "\r\nadmin@example.org",
+                                   "é" * 1000])
+def test_odd_emails_at_sign_in_are_a_failed_sign_in_not_a_server_error(client, email):
+    response = client.post("/login", data={"email": email, "password": "whatever", "next": "/dash\r\nX: y"})
+    assert response.status_code == 302
+    assert "error=invalid" in response.headers["Location"]
+    assert "\r" not in response.headers["Location"] and "\n" not in response.headers["Location"]

@@ -43,3 +43,37 @@ def test_dashboard_summary_lists_every_goal_with_its_status(client, dash_app):
     shown = words(response.get_json()["response"]["exec-summary"]["children"])
     for title, status in expected.values():
         assert f"{STATUS_LABELS[status]} {title}" in shown
+
+
+def test_month_pickers_offer_every_month_since_the_first_figure(client, dash_app):
+    from datetime import date
+
+    from models.progress import add_months
+
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        from models.queries import earliest_period
+
+        public_first = earliest_period(session, published_only=True, approved_only=True)
+        staff_first = earliest_period(session, published_only=False, approved_only=False)
+    assert staff_first <= public_first < date(2018, 1, 1)
+    response = post_callback(client, "pub-month.options", [{"id": "pub-month", "property": "id",
+                                                            "value": "pub-month"}])
+    options = response.get_json()["response"]["pub-month"]["options"]
+    assert options[0]["value"] == "2026-10-01" and options[-1]["value"] == public_first.isoformat()
+    assert [o["value"] for o in options] == [add_months(date(2026, 10, 1), -i).isoformat()
+                                             for i in range(len(options))]
+    login(client, "viewer")
+    response = post_callback(client, "exec-month.options", [{"id": "exec-month", "property": "id",
+                                                             "value": "exec-month"}])
+    assert response.get_json()["response"]["exec-month"]["options"][-1]["value"] == staff_first.isoformat()
+
+
+def test_wide_staff_tables_scroll_in_a_focusable_named_region(client, dash_app):
+    login(client, "admin")
+    response = post_callback(client, "exec-table.children", [{"id": "exec-month", "property": "value"},
+                                                             {"id": "exec-goal", "property": "value", "value": "all"},
+                                                             {"id": "exec-status", "property": "value",
+                                                              "value": "all"}])
+    wrapper = response.get_json()["response"]["exec-table"]["children"]["props"]
+    assert wrapper["className"] == "table-responsive" and wrapper["tabIndex"] == "0"
+    assert wrapper["role"] == "region" and wrapper["aria-label"].startswith("Measures table")

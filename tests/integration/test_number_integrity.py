@@ -192,3 +192,29 @@ def test_choosing_another_measure_or_month_clears_the_last_message(client, dash_
     assert response.status_code == 200
     outputs = response.get_json()["response"]
     assert outputs["entry-feedback"]["children"] is None and outputs["entry-confirm-drop"]["value"] is False
+
+
+@pytest.mark.parametrize("odd_month", [date(1, 1, 1), date(1900, 1, 1), date(9999, 12, 1)])
+def test_no_stored_row_can_break_a_worklist(client, dash_app, odd_month):
+    """A month no service accepts today, stored by an older version or by hand: every page still renders."""
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        measure = session.scalar(select(Measure).order_by(Measure.id))
+        session.add(Measurement(measure_id=measure.id, period=odd_month, value=1.0, state="submitted"))
+        session.commit()
+    login(client, "admin")
+    queue = client.post("/_dash-update-component", json={
+        "output": "admin-queue.children", "outputs": {"id": "admin-queue", "property": "children"},
+        "inputs": [{"id": "admin-refresh", "property": "n_clicks", "value": 0},
+                   {"id": "admin-done", "property": "data", "value": 0}],
+        "state": [], "changedPropIds": []})
+    assert queue.status_code == 200
+    shown = text_of(queue.get_json()["response"]["admin-queue"]["children"])
+    assert f"{odd_month:%B} {odd_month.year}" in shown or f"{odd_month:%B} {odd_month.year:04d}" in shown
+    for output, inputs in (("pub-overview.children", [{"id": "pub-month", "property": "value"}]),
+                           ("exec-table.children", [{"id": "exec-month", "property": "value"},
+                                                    {"id": "exec-goal", "property": "value", "value": "all"},
+                                                    {"id": "exec-status", "property": "value", "value": "all"}])):
+        response = client.post("/_dash-update-component", json={
+            "output": output, "outputs": {"id": output.split(".")[0], "property": "children"},
+            "inputs": inputs, "state": [], "changedPropIds": []})
+        assert response.status_code == 200, output

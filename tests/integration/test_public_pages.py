@@ -94,3 +94,16 @@ def test_implausible_slugs_are_not_found_without_reading_the_database(client, da
         assert client.get(path).status_code == 404, path
     assert NOT_FOUND in _render(client, ids.PUB_MEASURE_PAGE, ids.PUB_MEASURE_SLUG, "x" * 100)
     assert NOT_FOUND in _render(client, ids.PUB_GOAL_PAGE, ids.PUB_GOAL_SLUG, "<script>")
+
+
+def test_guard_matches_pages_with_path_templates(dash_app):
+    from callbacks.guard import _template_pattern, match_page, page_audience
+
+    assert _template_pattern("/measures/<slug>").match("/measures/homes-repaired").groupdict() == {
+        "slug": "homes-repaired"}
+    assert _template_pattern("/measures/<slug>").match("/measures/a/b") is None
+    page, variables = match_page("/measures/homes-repaired/")
+    assert page["path_template"] == "/measures/<slug>" and variables == {"slug": "homes-repaired"}
+    assert match_page("/goals/bring-families-home")[0]["path_template"] == "/goals/<slug>"
+    assert match_page("/about")[0]["path"] == "/about" and match_page("/no/such/page") is None
+    assert page_audience("/measures/anything") == "pub" and page_audience("/dashboard") == "exec"

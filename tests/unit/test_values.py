@@ -11,7 +11,8 @@ from models.values import MAX_FIGURE_LENGTH, parse_figure
 # raw, unit, decimals, expected value (float) or a phrase the refusal must contain
 TABLE = [
     ("12,430", "households", 0, 12430.0),
-    ("12.430,5", "count", 0, "type e.g. 12430.5"),
+    ("12.430,5", "count", 0, "if you meant 12430.5, type 12430.5"),
+    ("1.234.567", "count", 0, "if you meant 1234567, type 1234567"),
     ("1 234", "count", 0, 1234.0),
     ("1\u00a0234", "count", 0, 1234.0),
     ("1\u202f234", "count", 0, 1234.0),
