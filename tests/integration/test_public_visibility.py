@@ -97,6 +97,7 @@ def callback_requests(dash_app, hidden: dict[str, list[str]]) -> list[tuple[str,
     """Requests for every public callback and for every public page through the pages router."""
     months = [None] + [add_months(last_complete_month(clock.today()), -n).isoformat() for n in range(0, 36, 5)]
     measure_slugs = hidden["measures"] + hidden["public_measures"][:3]
+    goal_slugs = hidden["goals"] + hidden["public_goals"][:2]
     pages = [p["path"] for p in dash.page_registry.values() if p.get("audience") == "pub"]
     pages += [f"/measures/{slug}" for slug in measure_slugs] + [f"/goals/{slug}" for slug in hidden["goals"]]
     requests = []
@@ -125,8 +126,10 @@ def callback_requests(dash_app, hidden: dict[str, list[str]]) -> list[tuple[str,
         for name in ids_:
             if "month" in name:
                 variants = [{**v, name: m} for v in variants for m in months]
-            elif name.endswith("measure.data"):
+            elif name.endswith(("measure.data", "measure-slug.data")):
                 variants = [{**v, name: s} for v in variants for s in measure_slugs]
+            elif name.endswith("goal-slug.data"):
+                variants = [{**v, name: s} for v in variants for s in goal_slugs]
             elif "n_clicks" in name:
                 variants = [{**v, name: 1} for v in variants]
             elif "message" in name:
@@ -146,7 +149,11 @@ def test_anonymous_routes_and_public_callbacks_never_show_hidden_measures_or_una
         assert response.status_code < 500, url
         assert_clean(response.get_data(as_text=True), url, hidden_slugs, url)
     requests = callback_requests(dash_app, hidden)
-    assert len({key for key, _ in requests}) >= 3, "expected the public page, the report form and the router"
+    asked_keys = {key for key, _ in requests}
+    for output in ("pub-overview.children", "pub-measure-page.children", "pub-goal-page.children"):
+        assert output in asked_keys, f"the walk did not ask {output}"
+    assert any("pub-report-result" in key for key in asked_keys) and any(
+        "pub-measure-opendata" in key for key in asked_keys), "the walk did not ask the report form / open-data"
     for where, body in requests:
         response = client.post("/_dash-update-component", json=body)
         assert response.status_code in (200, 204), (where, response.status_code, response.get_data(as_text=True)[:300])
