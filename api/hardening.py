@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 
 def register(server: Flask) -> None:
@@ -16,6 +16,17 @@ def register(server: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")
         return response
+
+    @server.errorhandler(ServiceUnavailable)
+    def unavailable(_error: ServiceUnavailable):
+        """The database did not answer: a plain message instead of a bare server error; nothing was changed."""
+        message = ("The figures are temporarily unavailable because the database is not answering. Nothing was "
+                   "changed, and anything you typed is still on your page: try again in a minute.")
+        if request.path.startswith(("/_dash", "/api")) or request.is_json:
+            return jsonify(error=message), 503
+        return Response(f"<!doctype html><html lang='en'><title>Temporarily unavailable - RecoveryStat</title><main>"
+                        f"<h1>Temporarily unavailable</h1><p>{message}</p></main></html>", status=503,
+                        mimetype="text/html", headers={"Retry-After": "60"})
 
     @server.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge):

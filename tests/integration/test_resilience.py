@@ -94,3 +94,43 @@ def test_the_app_keeps_serving_when_redis_goes_away(db_url, own_redis, caplog):
     assert time.monotonic() - started < 10, "a dead cache must not make every request wait"
     warnings = [r for r in caplog.records if "shared cache unavailable" in r.getMessage()]
     assert len(warnings) == 1, "the outage is logged once, not on every request"
+
+
+def test_a_session_cookie_saved_before_sign_out_no_longer_works(client, dash_app):
+    login(client, "admin")
+    saved = client.get_cookie("session").value
+    assert client.get("/review").status_code == 200
+    client.post("/logout")
+    client.set_cookie("session", saved)  # the copy an attacker kept, replayed
+    assert client.get("/review").status_code == 302
+    refused = post_callback(client, "admin-queue.children", [{"id": "admin-refresh", "property": "n_clicks"},
+                                                             {"id": "admin-done", "property": "data"}])
+    assert refused.status_code == 401
+
+
+def test_a_password_change_ends_every_session(client, dash_app):
+    from sqlalchemy import select
+
+    from conftest import TEST_USERS
+    from extensions import EXTENSION_KEY
+    from models.accounts import set_password
+    from models.org import User
+
+    login(client, "viewer")
+    assert client.get("/dashboard").status_code == 200
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        user = session.scalar(select(User).where(User.email == TEST_USERS["viewer"][0]))
+        set_password(session, user, "a-brand-new-long-password", actor="admin@example.org")
+        session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_sessions_are_fresh_at_sign_in_and_expire_when_idle(client, dash_app):
+    from datetime import timedelta
+
+    with client.session_transaction() as before:
+        before["left-over"] = "from before sign-in"
+    login(client, "editor")
+    with client.session_transaction() as after:
+        assert "left-over" not in after and after.permanent
+    assert dash_app.server.permanent_session_lifetime == timedelta(hours=8)
