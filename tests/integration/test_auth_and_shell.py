@@ -156,14 +156,34 @@ def test_public_callback_still_answers_when_signed_out(client):
     assert "Keep recovery reporting on time" not in text  # the unpublished goal
 
 
-def test_login_is_rate_limited(db_url):
-    """Repeated sign-in attempts from one address are slowed down with a clear message."""
+def test_login_is_rate_limited_per_address(db_url):
+    """Many sign-in attempts from one address are slowed down with a clear message."""
     app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
     client = app.server.test_client()
-    locations = [client.post("/login", data={"email": "x@example.org", "password": "nope"}).headers["Location"]
-                 for _ in range(12)]
-    assert all("error=invalid" in loc for loc in locations[:10])
+    locations = [client.post("/login", data={"email": f"x{i}@example.org", "password": "nope"}).headers["Location"]
+                 for i in range(62)]
+    assert all("error=invalid" in loc for loc in locations[:60])
     assert "error=limited" in locations[-1]
+
+
+def test_one_account_is_protected_whatever_address_the_guesses_come_from(db_url):
+    app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    client = app.server.test_client()
+    target = TEST_USERS["admin"][0]
+
+    def attempt(password: str, address: str) -> str:
+        return client.post("/login", data={"email": target, "password": password},
+                           environ_base={"REMOTE_ADDR": address}).headers["Location"]
+
+    tried = [attempt("guess", f"10.0.0.{i}") for i in range(20)]
+    assert all("error=invalid" in loc for loc in tried[:5])
+    assert all("error=limited" in loc for loc in tried[5:])
+    # Even the right password waits: the account is cooling down, not the person's address.
+    assert "error=limited" in attempt(TEST_PASSWORD, "10.0.1.1")
+    # A colleague's account behind the same office address is unaffected.
+    colleague = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD},
+                            environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert colleague.headers["Location"] == "/dashboard"
 
 
 def test_inactive_user_cannot_sign_in(client, dash_app):
