@@ -22,6 +22,7 @@ from extensions import (
     EXTENSION_KEY,
     Database,
     cache,
+    database,
     db_session,
     limiter,
     login_manager,
@@ -239,6 +240,36 @@ def _register_cli(server: Flask) -> None:
                 click.echo(f"Seed data not loaded, nothing was written: {error}", err=True)
                 sys.exit(1)
         click.echo(report.summary())
+
+    @server.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path):
+        """Write everything (goals, measures, values with states, revisions, accounts, audit, ...) to PATH."""
+        from models.backup import BackupError, write_backup
+
+        with server.app_context():
+            try:
+                with database().engine.connect() as conn:
+                    summary = write_backup(conn, path)
+            except BackupError as error:
+                click.echo(f"Backup not written: {error}", err=True)
+                sys.exit(1)
+        click.echo(f"Backup written to {path}: {summary.text()}")
+
+    @server.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(path: Path):
+        """Restore a backup into an empty, migrated database (all or nothing)."""
+        from models.backup import BackupError, restore_backup
+
+        with server.app_context():
+            try:
+                with database().engine.begin() as conn:
+                    summary = restore_backup(conn, path)
+            except BackupError as error:
+                click.echo(f"Nothing was restored: {error}", err=True)
+                sys.exit(1)
+        click.echo(f"Restored {path}: {summary.text()}")
 
     @server.cli.command("create-user")
     @click.argument("email")
