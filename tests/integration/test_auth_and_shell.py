@@ -74,6 +74,8 @@ def test_without_javascript_the_page_points_to_the_plain_data(client):
     assert links["the data downloads"] == "/api/v1/values.csv"
     assert links["the plain facts"] == "/api/v1/measures"
     assert links["the open-data page"] == "/developers"
+    for href in links.values():
+        assert client.get(href).status_code == 200, href
 
 
 def test_logout_signs_out_and_audits(client, dash_app):
