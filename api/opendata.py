@@ -108,11 +108,12 @@ def month_range() -> tuple[date | None, date | None]:
 
 
 def answer_etag() -> str:
-    """Identify this answer: the data version, the day (status and freshness depend on it), path and query."""
+    """Identify this answer: the data version, the day (status and freshness depend on it), the host (answers carry
+    absolute links), path and query."""
     with db_session() as session:
         version = current_data_version(session)
     query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    basis = f"{version}|{clock.today().isoformat()}|{request.path}|{query}"
+    basis = f"{version}|{clock.today().isoformat()}|{request.host_url}|{request.path}|{query}"
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 

@@ -93,6 +93,10 @@ def test_etags_differ_by_path_and_query_and_change_after_a_write(client, db_url)
     first = client.get(f"/api/v1/measures/{MEASURE}/values").headers["ETag"]
     assert client.get(f"/api/v1/measures/{MEASURE}/values?from=2025-01").headers["ETag"] != first
     assert client.get("/api/v1/goals").headers["ETag"] != first
+    other_host = client.get(f"/api/v1/measures/{MEASURE}/values", base_url="http://data.example.org")
+    assert other_host.headers["ETag"] != first, "answers carry absolute links, so each host has its own"
+    assert client.get(f"/api/v1/measures/{MEASURE}", base_url="http://data.example.org").get_json()[
+        "url"].startswith("http://data.example.org/")
     with db(db_url)() as session:
         pending = session.scalar(select(Measurement).join(Measure).where(
             Measure.slug == MEASURE, Measurement.state == "submitted"))
