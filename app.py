@@ -130,11 +130,15 @@ INDEX_STRING = """<!DOCTYPE html>
         <noscript>
             <div class="container py-4">
                 <h1 class="h3">RecoveryStat needs JavaScript for its pages</h1>
-                <p>Turn JavaScript on to see the progress of East Baton Rouge's flood recovery goals. Every figure is
-                also published as plain data that needs no script:
-                <a href="/api/v1/values.csv">all published values (CSV)</a>,
-                <a href="/api/v1/values.json">the same as JSON</a>, and
-                <a href="/developers">the data downloads and API</a>.</p>
+                <p>Turn JavaScript on to see the progress of East Baton Rouge's flood recovery goals. Every figure
+                is also published as plain data that needs no script:</p>
+                <ul>
+                    <li><a href="/api/v1/measures">the plain facts</a>: each published measure's latest figure,
+                    status, target and source;</li>
+                    <li><a href="/api/v1/values.csv">the data downloads</a>: every published monthly figure as CSV
+                    (<a href="/api/v1/values.json">or JSON</a>);</li>
+                    <li><a href="/developers">the open-data page</a>: every download and the API.</li>
+                </ul>
             </div>
         </noscript>
         {%app_entry%}

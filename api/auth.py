@@ -38,15 +38,18 @@ def load_user(session_id: str) -> User | None:
 
 # Where each role starts its work after signing in (when no page asked for the sign-in).
 START_PAGES = {"viewer": "/dashboard", "editor": "/entry", "admin": "/review"}
+# Never somewhere to go on to after signing in: the form again, or straight back out.
+NOT_A_DESTINATION = frozenset({"/login", "/logout"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after sign-in, never another host; anything else gives `default`."""
+    """Only same-site pages are followed after sign-in, never another host nor the sign-in and sign-out routes
+    themselves; anything else gives `default`."""
     if not target or len(target) > 2000:
         return default
     parts = urlsplit(target)
     if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ord(c) < 32 or c == "\x7f" for c in target)):
+            or any(ord(c) < 32 or c == "\x7f" for c in target) or parts.path.rstrip("/") in NOT_A_DESTINATION):
         return default
     return target
 

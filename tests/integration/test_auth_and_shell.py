@@ -54,6 +54,28 @@ def test_each_role_lands_on_its_own_start_page_unless_a_page_asked(client, who, 
     assert client.post("/login", data=data).headers["Location"] == start
     client.post("/logout")
     assert client.post("/login", data={**data, "next": "/measures/x?y=1"}).headers["Location"] == "/measures/x?y=1"
+    client.post("/logout")
+    # An empty `next`, or one naming the sign-in or sign-out route itself, is no destination: the start page.
+    for target in ("", "/login", "/login?next=/review", "/logout", "/logout/"):
+        response = client.post("/login", data={**data, "next": target})
+        assert response.headers["Location"] == start, target
+        assert "Sign out" in client.get("/_dash-layout").get_data(as_text=True), target  # still signed in
+        client.post("/logout")
+
+
+def test_without_javascript_the_page_points_to_the_plain_data(client):
+    """The shell's <noscript> says the pages need JavaScript and links the plain facts and the data downloads."""
+    html = client.get("/").get_data(as_text=True)
+    noscript = re.search(r"<noscript>(.*?)</noscript>", html, re.S)
+    assert noscript is not None
+    text = noscript.group(1)
+    assert "needs JavaScript" in text
+    links = {label: href for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', text)}
+    assert links["the data downloads"] == "/api/v1/values.csv"
+    assert links["the plain facts"] == "/api/v1/measures"
+    assert links["the open-data page"] == "/developers"
+    for href in links.values():
+        assert client.get(href).status_code == 200, href
 
 
 def test_logout_signs_out_and_audits(client, dash_app):
