@@ -1,0 +1,250 @@
+"""Save many monthly figures at once (the month grid, and later the spreadsheet importer), all or nothing.
+
+`save_figures` is the one place that decides, per row, whether a typed figure is a new value, a correction of a
+stored one, or unchanged, and checks the version the person saw. Every row goes through the same rules as
+`models.services.submit_value` / `correct_value`. The number of SQL statements does not grow with the number of
+rows: measures, stored months and the previous months are read in two queries, and the writes are one executemany
+per table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.audit import AuditEvent, bump_data_version
+from models.base import utcnow
+from models.catalog import Measure
+from models.errors import ValidationError
+from models.measurements import Measurement, Revision
+from models.org import Department
+from models.progress import add_months, format_value, month_start
+from models.queries import visible_value
+from models.services import (
+    MAX_NOTE_LENGTH,
+    Actor,
+    _check_length,
+    _check_period,
+    _check_range,
+    _check_reason,
+    _check_since_baseline,
+    _month_label,
+)
+from models.values import parse_figure
+
+# Core, not the ORM: one executemany for every correction (the rows are locked above, so versions stay true).
+MEASUREMENT_TABLE = cast(Table, Measurement.__table__)
+OUTCOMES = ("stored", "corrected", "unchanged", "refused")
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One typed figure: which measure, what was typed, and the stored version the person saw (None: none)."""
+
+    measure_id: int
+    value: Any
+    note: str | None = None
+    reason: str | None = None
+    seen_version: int | None = None
+    confirm_drop: bool = False
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What happened to one row: an outcome in OUTCOMES, the figure as understood, and a message for a refusal."""
+
+    measure_id: int
+    outcome: str
+    value: float | None = None
+    shown: str | None = None
+    message: str | None = None
+    field: str | None = None
+    measurement_id: int | None = None
+
+
+@dataclass
+class SaveResult:
+    """Every row's result; `saved` is True when the changed rows were written (no row was refused)."""
+
+    rows: list[RowResult] = field(default_factory=list)
+    saved: bool = False
+
+    @property
+    def refused(self) -> list[RowResult]:
+        """The rows that were refused (nothing was written when there is any)."""
+        return [row for row in self.rows if row.outcome == "refused"]
+
+    def count(self, outcome: str) -> int:
+        """How many rows had this outcome."""
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+
+def _refused(row: FigureRow, error: ValidationError | str, field_name: str = "value") -> RowResult:
+    message = str(error)
+    where = getattr(error, "field", None) or field_name
+    return RowResult(measure_id=row.measure_id, outcome="refused", message=message, field=where)
+
+
+def _may_enter(actor: Actor, measure: Measure) -> bool:
+    if actor.role == "admin":
+        return True
+    return actor.role == "editor" and actor.department_id is not None \
+        and actor.department_id == measure.owner_department_id
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in ("measure_id", "period", "value", "state", "approved_value", "version", "note")}
+
+
+def save_figures(session: Session, actor: Actor, *, period: date, rows: list[FigureRow],
+                 today: date | None = None) -> SaveResult:
+    """Check every row, then write all changed rows in the caller's transaction, or none when any row is refused."""
+    today = today or clock.today()
+    result = SaveResult()
+    try:
+        period = _check_period(period, today)
+    except ValidationError as error:
+        result.rows = [_refused(row, error) for row in rows]
+        return result
+    measure_ids = sorted({row.measure_id for row in rows})
+    measures: dict[int, tuple[Measure, str]] = {
+        measure.id: (measure, department_name)
+        for measure, department_name in session.execute(
+            select(Measure, Department.name).join(Department, Department.id == Measure.owner_department_id)
+            .where(Measure.id.in_(measure_ids))
+        )
+    }
+    # This month's and last month's stored rows, locked (PostgreSQL) so versions compared here stay true until commit.
+    stored: dict[tuple[int, date], Any] = {
+        (found.measure_id, found.period): found
+        for found in session.execute(
+            select(Measurement.id, Measurement.measure_id, Measurement.period, Measurement.value,
+                   Measurement.state, Measurement.approved_value, Measurement.version, Measurement.note)
+            .where(Measurement.measure_id.in_(measure_ids),
+                   Measurement.period.in_([period, add_months(period, -1)]))
+            .with_for_update()
+        )
+    }
+    seen: set[int] = set()
+    new_rows: list[dict[str, Any]] = []
+    changes: list[tuple[dict[str, Any], dict[str, Any], str | None]] = []
+    outcomes: list[RowResult] = []
+    for row in rows:
+        outcomes.append(_decide(actor, row, period, measures, stored, seen, new_rows, changes))
+    result.rows = outcomes
+    if result.refused:
+        return result
+    now = utcnow()
+    inserted: dict[int, int] = {}
+    if new_rows:
+        for values in new_rows:
+            values.update(entered_by_id=actor.id, entered_at=now, version=1, state="submitted")
+        created = session.execute(
+            insert(Measurement).returning(Measurement.id, Measurement.measure_id),
+            new_rows,
+        )
+        inserted = {measure_id: new_id for new_id, measure_id in created}
+    if changes:
+        session.execute(
+            update(MEASUREMENT_TABLE)
+            .where(MEASUREMENT_TABLE.c.id == bindparam("b_id"))
+            .values(value=bindparam("b_value"), note=bindparam("b_note"), state="submitted",
+                    version=bindparam("b_version"), entered_by_id=actor.id, entered_at=now,
+                    reviewed_by_id=None, reviewed_at=None, review_note=None),
+            [{"b_id": before["id"], "b_value": after["value"], "b_note": after["note"],
+              "b_version": after["version"]} for before, after, _ in changes],
+        )
+    revisions: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for values in new_rows:
+        measurement_id = inserted[values["measure_id"]]
+        after = {"measure_id": values["measure_id"], "period": period.isoformat(), "value": values["value"],
+                 "state": "submitted", "approved_value": None, "version": 1, "note": values["note"]}
+        revisions.append({"measurement_id": measurement_id, "action": "enter", "old_value": None,
+                          "new_value": values["value"], "old_state": None, "new_state": "submitted",
+                          "reason": values["note"], "user_id": actor.id, "created_at": now})
+        audits.append({"actor": actor.email, "user_id": actor.id, "action": "measurement.enter", "at": now,
+                       "entity_type": "measurement", "entity_id": str(measurement_id), "before": None, "after": after})
+    for before, after, reason in changes:
+        revisions.append({"measurement_id": before["id"], "action": "correct", "old_value": before["value"],
+                          "new_value": after["value"], "old_state": before["state"], "new_state": "submitted",
+                          "reason": reason, "user_id": actor.id, "created_at": now})
+        audits.append({"actor": actor.email, "user_id": actor.id, "action": "measurement.correct", "at": now,
+                       "entity_type": "measurement", "entity_id": str(before["id"]),
+                       "before": _snapshot(before), "after": _snapshot(after)})
+    if revisions:
+        session.execute(insert(Revision), revisions)
+        session.execute(insert(AuditEvent), audits)
+        bump_data_version(session)
+    result.rows = [
+        replace(outcome, measurement_id=inserted[outcome.measure_id])
+        if outcome.outcome == "stored" else outcome
+        for outcome in outcomes
+    ]
+    result.saved = True
+    return result
+
+
+def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tuple[Measure, str]],
+            stored: dict[tuple[int, date], Any], seen: set[int], new_rows: list[dict[str, Any]],
+            changes: list[tuple[dict[str, Any], dict[str, Any], str | None]]) -> RowResult:
+    """Check one row and queue its write; the result says what it will be (or why it is refused)."""
+    found = measures.get(row.measure_id)
+    if found is None:
+        return _refused(row, "That measure no longer exists. Reload the page.", "measure")
+    measure, department_name = found
+    if row.measure_id in seen:
+        return _refused(row, f"{measure.name} appears twice for {_month_label(period)}; keep one row.", "measure")
+    seen.add(row.measure_id)
+    if not _may_enter(actor, measure):
+        return _refused(row, f"You may not enter values for {measure.name}: it belongs to {department_name}.",
+                        "measure")
+    try:
+        figure = parse_figure(row.value, unit=measure.unit, decimals=measure.decimals)
+        _check_since_baseline(measure, period)
+        _check_range(measure, figure.value)
+        note = _check_length(row.note, "note", MAX_NOTE_LENGTH, "note")
+    except ValidationError as error:
+        return _refused(row, error)
+    current = stored.get((measure.id, period))
+    if current is not None and row.seen_version != current.version:
+        return _refused(row, f"{measure.name} for {_month_label(period)} was changed by someone else after you "
+                             "opened it. Your figure was kept: reload to compare, then save again.", "value")
+    if current is None and row.seen_version is not None:
+        return _refused(row, f"{measure.name} for {_month_label(period)} no longer has a stored value. Reload the "
+                             "page.", "value")
+
+    def understood(outcome: str, measurement_id: int | None = None) -> RowResult:
+        return RowResult(measure_id=measure.id, outcome=outcome, value=figure.value, shown=figure.shown,
+                         measurement_id=measurement_id)
+
+    if current is not None and current.value == figure.value and (note or None) == (current.note or None) \
+            and current.state != "returned":
+        return understood("unchanged", current.id)
+    previous = stored.get((measure.id, add_months(period, -1)))
+    if measure.cumulative and previous is not None:
+        seen_previous = visible_value(previous.value, previous.state, previous.approved_value, approved_only=False)
+        last = seen_previous[0] if seen_previous else None
+        if last is not None and figure.value < last and not (row.confirm_drop and note):
+            return _refused(row, (
+                f"{format_value(figure.value, measure.unit, measure.decimals)} is lower than "
+                f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(add_months(period, -1))}, "
+                f"but {measure.name} is a running total, which should not fall. If it really fell, confirm the drop "
+                "and say why in the note; otherwise check the figure."), "confirm_drop")
+    if current is None:
+        new_rows.append({"measure_id": measure.id, "period": month_start(period), "value": figure.value,
+                         "note": note})
+        return understood("stored")
+    try:
+        reason = _check_reason(row.reason)
+    except ValidationError as error:
+        return _refused(row, f"{measure.name} already has a value for {_month_label(period)}: {error}", "reason")
+    before = dict(current._mapping)
+    before["period"] = period.isoformat()
+    after = {**before, "value": figure.value, "note": note, "state": "submitted", "version": current.version + 1}
+    changes.append((before, after, reason))
+    return understood("corrected", current.id)
