@@ -13,9 +13,11 @@ from extensions import current_actor, db_session
 from layouts import ids
 from layouts._components import month_label
 from layouts._worklists import alert, measure_options, stale_details, stored_value_panel
+from models.batch import FigureRow, month_grid_rows, save_figures
 from models.errors import NotFound, PermissionDenied, StaleEditError, ValidationError
 from models.progress import format_value
 from models.services import Actor, correct_value, submit_value
+from models.values import parse_figure
 from models.worklists import (
     EnterableMeasure,
     enterable_measures,
@@ -149,8 +151,92 @@ def save_value(actor: Actor | None, measure_id: int | None, period: date | None,
     return alert("success", message), saved + 1, "", "", "", False
 
 
+def load_entry_grid(month: Any) -> list[dict[str, Any]]:
+    """The month grid's rows for the chosen month (none for someone who may not enter)."""
+    period = parse_month(month)
+    actor = current_actor()
+    if period is None or actor is None:
+        return []
+    with db_session() as session:
+        return month_grid_rows(session, actor, period)
+
+
+def _grid_measures(rows: list[dict[str, Any]]) -> dict[int, tuple[str, int]]:
+    with db_session() as session:
+        enterable = enterable_measures(session, current_actor())
+    return {measure.id: (measure.unit, measure.decimals) for measure in enterable}
+
+
+def understand_entry_grid(_changed: Any, rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Show what each typed value was understood as (or what is wrong with it) before anything is saved."""
+    if not rows:
+        raise PreventUpdate
+    units = _grid_measures(rows)
+    updated = []
+    for row in rows:
+        row = dict(row)
+        unit, decimals = units.get(row.get("measure_id"), ("count", None))  # type: ignore[arg-type]
+        raw = row.get("value")
+        if raw in (None, ""):
+            row["understood"], row["problem"] = "", ""
+        else:
+            try:
+                figure = parse_figure(raw, unit=unit, decimals=decimals)
+                row["understood"], row["problem"] = figure.shown, ""
+            except ValidationError as error:
+                row["understood"], row["problem"] = "", str(error)
+        updated.append(row)
+    return updated
+
+
+def save_entry_grid(n_clicks: int | None, month: Any, rows: list[dict[str, Any]] | None):
+    """Save every typed row through save_figures; on any refusal nothing is saved and every typed value stays."""
+    if not n_clicks:
+        raise PreventUpdate
+    period = parse_month(month)
+    actor = current_actor()
+    if actor is None or period is None or not rows:
+        raise PreventUpdate
+    typed = [row for row in rows if str(row.get("value") or "").strip()]
+    figures = [FigureRow(measure_id=int(row["measure_id"]), value=row["value"], note=row.get("note") or None,
+                         reason=row.get("reason") or None, seen_version=row.get("version")) for row in typed]
+    try:
+        with db_session() as session:
+            result = save_figures(session, actor, period=period, rows=figures)
+            if result.saved:
+                session.commit()
+    except (PermissionDenied, NotFound, ValidationError) as error:
+        return dash.no_update, alert("error", str(error))
+    by_measure = {outcome.measure_id: outcome for outcome in result.rows}
+    if not result.saved:
+        kept = []
+        for row in rows:
+            row = dict(row)
+            outcome = by_measure.get(row.get("measure_id"))  # type: ignore[arg-type]
+            row["problem"] = outcome.message if outcome and outcome.outcome == "refused" else ""
+            kept.append(row)
+        return kept, alert("error", f"Nothing was saved: {len(result.refused)} row(s) need attention (see the Problem "
+                           "column). Every typed value is still in the grid: fix them and save again.", "danger")
+    with db_session() as session:
+        fresh = month_grid_rows(session, actor, period)
+    message = (f"Saved {month_label(period)}: {result.count('stored')} new, {result.count('corrected')} corrected, "
+               f"{result.count('unchanged')} unchanged. New and corrected figures await approval.")
+    return fresh, alert("success", message)
+
+
 def register(app: dash.Dash) -> None:
     """Wire the entry page's callbacks."""
+    app.callback(Output(ids.ENTRY_GRID, "rowData"), Input(ids.ENTRY_GRID_MONTH, "value"))(load_entry_grid)
+    app.callback(
+        Output(ids.ENTRY_GRID, "rowData", allow_duplicate=True),
+        Input(ids.ENTRY_GRID, "cellValueChanged"), State(ids.ENTRY_GRID, "rowData"),
+        prevent_initial_call=True,
+    )(understand_entry_grid)
+    app.callback(
+        Output(ids.ENTRY_GRID, "rowData", allow_duplicate=True), Output(ids.ENTRY_GRID_FEEDBACK, "children"),
+        Input(ids.ENTRY_GRID_SAVE, "n_clicks"), State(ids.ENTRY_GRID_MONTH, "value"), State(ids.ENTRY_GRID, "rowData"),
+        prevent_initial_call=True,
+    )(save_entry_grid)
     app.callback(Output(ids.ENTRY_MEASURE, "options"), Input(ids.ENTRY_MEASURE, "id"))(update_entry_measure_options)
     app.callback(
         Output(ids.ENTRY_CURRENT, "children"), Output(ids.ENTRY_VERSION, "data"),

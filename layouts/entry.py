@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -62,6 +63,7 @@ def layout(**_query) -> html.Div:
     return html.Div(
         [
             html.H1("Enter monthly figures", className="h2"),
+            month_grid(months, last_complete_month(today).isoformat()),
             html.P(
                 "Choose a measure and a month, type the figure and save. A month that already has a figure is "
                 "corrected instead, with a reason. The performance team approves every figure before it counts "
@@ -79,4 +81,40 @@ def layout(**_query) -> html.Div:
             dcc.Store(id=ids.ENTRY_VERSION, data=None),
             dcc.Store(id=ids.ENTRY_SAVED, data=0),
         ]
+    )
+
+
+GRID_COLUMNS = [
+    {"field": "measure", "headerName": "Measure", "editable": False, "flex": 2, "minWidth": 180},
+    {"field": "unit", "headerName": "Unit", "editable": False, "width": 100},
+    {"field": "last_month", "headerName": "Last month", "editable": False, "width": 130},
+    {"field": "expected", "headerName": "Expected", "editable": False, "width": 120},
+    {"field": "value", "headerName": "Value", "editable": True, "width": 130},
+    {"field": "understood", "headerName": "Understood as", "editable": False, "width": 150},
+    {"field": "note", "headerName": "Note", "editable": True, "flex": 1, "minWidth": 140},
+    {"field": "reason", "headerName": "Reason (corrections)", "editable": True, "flex": 1, "minWidth": 140},
+    {"field": "state", "headerName": "State", "editable": False, "flex": 1, "minWidth": 150},
+    {"field": "problem", "headerName": "Problem", "editable": False, "flex": 1, "minWidth": 150},
+]
+
+
+def month_grid(months: list[dict[str, str]], default_month: str) -> html.Section:
+    """The month grid: every measure the person reports for one month, typed in place and saved together."""
+    return html.Section(
+        [
+            html.H2("The whole month at once", className="h4", id="entry-grid-heading"),
+            html.P("Pick the month, type each figure in the Value column (Enter or Tab moves on), check what it was "
+                   "understood as, and save once. A figure that changes a stored one needs a reason.",
+                   className="small"),
+            labelled("Month of the grid", dbc.Select(id=ids.ENTRY_GRID_MONTH, options=months, value=default_month),
+                     ids.ENTRY_GRID_MONTH),
+            dag.AgGrid(id=ids.ENTRY_GRID, columnDefs=GRID_COLUMNS, rowData=[],
+                       getRowId="params.data.measure_id", defaultColDef={"resizable": True},
+                       dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
+                                        "domLayout": "autoHeight"},
+                       style={"width": "100%"}, className="ag-theme-alpine mb-2"),
+            dbc.Button("Save the month", id=ids.ENTRY_GRID_SAVE, color="primary", n_clicks=0, className="mb-2"),
+            html.Div(id=ids.ENTRY_GRID_FEEDBACK, **{"aria-live": "polite"}),
+        ],
+        className="mb-4", **{"aria-labelledby": "entry-grid-heading"},
     )

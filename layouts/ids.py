@@ -27,6 +27,11 @@ ENTRY_VERSION = "entry-version"
 ENTRY_SAVE = "entry-save"
 ENTRY_FEEDBACK = "entry-feedback"
 ENTRY_REASON_GROUP = "entry-reason-group"
+# Month grid: every measure of the department for one month, saved together
+ENTRY_GRID_MONTH = "entry-grid-month"
+ENTRY_GRID = "entry-grid"
+ENTRY_GRID_SAVE = "entry-grid-save"
+ENTRY_GRID_FEEDBACK = "entry-grid-feedback"
 
 # Approval queue
 ADMIN_QUEUE = "admin-queue"

@@ -248,3 +248,51 @@ def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tupl
     after = {**before, "value": figure.value, "note": note, "state": "submitted", "version": current.version + 1}
     changes.append((before, after, reason))
     return understood("corrected", current.id)
+
+
+GRID_STATE_LABELS = {None: "Empty", "submitted": "Awaiting approval", "approved": "Saved and approved",
+                     "returned": "Returned"}
+
+
+def month_grid_rows(session: Session, actor: Actor | None, period: date) -> list[dict[str, Any]]:
+    """One row per measure the person may enter for `period`: last month's figure, the expected one, the stored one."""
+    from models.catalog import Milestone
+    from models.worklists import enterable_measures
+
+    measures = enterable_measures(session, actor)
+    measure_ids = [measure.id for measure in measures]
+    if not measure_ids:
+        return []
+    months = {
+        (found.measure_id, found.period): found
+        for found in session.execute(
+            select(Measurement.id, Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+                   Measurement.approved_value, Measurement.version, Measurement.note, Measurement.review_note)
+            .where(Measurement.measure_id.in_(measure_ids), Measurement.period.in_([period, add_months(period, -1)]))
+        )
+    }
+    expected = dict(session.execute(
+        select(Milestone.measure_id, Milestone.target_value)
+        .where(Milestone.measure_id.in_(measure_ids), Milestone.period == period)
+    ).all())
+    rows = []
+    for measure in measures:
+        current = months.get((measure.id, period))
+        previous = months.get((measure.id, add_months(period, -1)))
+        shown_previous = (visible_value(previous.value, previous.state, previous.approved_value, approved_only=False)
+                          if previous else None)
+        state = current.state if current else None
+        label = GRID_STATE_LABELS[state]
+        if current is not None and current.state == "returned" and current.review_note:
+            label = f"Returned: {current.review_note}"
+        rows.append({
+            "measure_id": measure.id, "measure": measure.name, "unit": measure.unit,
+            "last_month": format_value(shown_previous[0], measure.unit, measure.decimals) if shown_previous else "",
+            "expected": (format_value(expected[measure.id], measure.unit, measure.decimals)
+                         if measure.id in expected else ""),
+            "value": format_value(current.value, measure.unit, measure.decimals) if current else "",
+            "note": (current.note or "") if current else "", "reason": "",
+            "state": label, "version": current.version if current else None,
+            "understood": "", "problem": "", "changed": False,
+        })
+    return rows
