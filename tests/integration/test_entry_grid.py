@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from test_pages_callbacks import UPDATE, multi_body, prop
 
 from conftest import login
 from models.base import make_engine
 from models.measurements import Measurement
-from test_pages_callbacks import UPDATE, multi_body, prop
 
 MONTH = date(2026, 11, 1)
 
@@ -32,7 +32,7 @@ def load(client, dash_app) -> list[dict]:
 
 def save(client, dash_app, rows: list[dict]):
     key = output_key(dash_app, "..entry-grid.rowData", "entry-grid-feedback")
-    outputs = [part for part in key.strip(".").split("...")]
+    outputs = key.strip(".").split("...")
     body = multi_body(outputs, [prop("entry-grid-save", "n_clicks", 1)],
                       [prop("entry-grid-month", "value", MONTH.isoformat()), prop("entry-grid", "rowData", rows)],
                       changed=["entry-grid-save.n_clicks"])
