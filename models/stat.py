@@ -20,7 +20,7 @@ from models.errors import NotFound, PermissionDenied, ValidationError
 from models.followups import MAX_ACTION_LENGTH, FollowUp
 from models.measurements import Measurement, Revision
 from models.org import Department, User
-from models.progress import STATUS_LABELS, add_months, month_start
+from models.progress import STATUS_LABELS, add_months, last_complete_month, month_start
 from models.queries import MeasureStatus, Overview, visible_to, visible_value
 from models.services import Actor
 
@@ -322,3 +322,63 @@ def open_follow_up_counts(session: Session) -> dict[str, int]:
         .group_by(Measure.slug)
     ).all()
     return {slug: int(count) for slug, count in rows}
+
+
+@dataclass(frozen=True)
+class MonthChanges:
+    """What came in for a month, staff view: new figures, corrections to earlier months, departments not in."""
+
+    month: date
+    new_values: tuple[NewValue, ...]
+    corrections: tuple[CorrectionMade, ...]
+    not_submitted: tuple[MissingDepartment, ...]
+
+
+def month_changes(session: Session, month: date) -> MonthChanges:
+    """New figures, corrections and missing departments for `month`, as staff see them."""
+    month = month_start(month)
+    return MonthChanges(month=month, new_values=tuple(new_values(session, month)),
+                        corrections=tuple(corrections_made(session, month)),
+                        not_submitted=tuple(departments_not_submitted(session, month)))
+
+
+@dataclass(frozen=True)
+class RevisionEntry:
+    """One change to one month's figure of a measure: who, when, old -> new, why."""
+
+    period: date
+    action: str
+    old_value: float | None
+    new_value: float | None
+    old_state: str | None
+    new_state: str
+    reason: str | None
+    who: str
+    at: datetime
+
+
+def revision_history(session: Session, measure_slug: str, *, limit: int = 500) -> list[RevisionEntry]:
+    """Every change to a measure's figures, newest first (staff only: it includes unapproved and returned ones)."""
+    who = aliased(User)
+    rows = session.execute(
+        select(Measurement.period, Revision.action, Revision.old_value, Revision.new_value, Revision.old_state,
+               Revision.new_state, Revision.reason, func.coalesce(who.display_name, "system"), Revision.created_at)
+        .join(Measurement, Measurement.id == Revision.measurement_id)
+        .join(Measure, Measure.id == Measurement.measure_id)
+        .outerjoin(who, who.id == Revision.user_id)
+        .where(Measure.slug == measure_slug)
+        .order_by(Revision.created_at.desc(), Revision.id.desc())
+        .limit(limit)
+    ).all()
+    return [RevisionEntry(*row) for row in rows]
+
+
+def briefing_month(value: object, today: date | None = None) -> date:
+    """The month of a briefing address ("2026-10"), else the last complete month; never a month not yet over."""
+    latest = last_complete_month(today or clock.today())
+    if isinstance(value, str) and len(value) == 7:
+        try:
+            return min(date.fromisoformat(f"{value}-01"), latest)
+        except ValueError:
+            return latest
+    return latest
