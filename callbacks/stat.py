@@ -19,7 +19,7 @@ from extensions import (
     db_session,
 )
 from layouts import ids
-from layouts._stat import briefing, follow_up_form, follow_up_list, staff_measure_page, staff_not_found
+from layouts._stat import briefing, follow_up_list, staff_measure_rest, staff_measure_top, staff_not_found
 from layouts._worklists import alert
 from models import clock
 from models.errors import NotFound, PermissionDenied, ValidationError
@@ -34,16 +34,15 @@ def staff_detail(slug: object) -> MeasureDetail | None:
 
 
 def update_exec_measure_page(slug: str | None):
-    """The staff page of a measure; admins also get the form to record a follow-up."""
+    """The staff page of a measure (top and rest), whether its follow-ups show, and for admins the follow-up form
+    with every department, the measure's own first."""
     detail = staff_detail(slug)
     if detail is None:
-        return staff_not_found()
-    form = None
-    if current_role() == "admin":
-        departments = {m.department_slug: m.department_name
-                       for m in cached_overview(public=False).measures}
-        form = follow_up_form(sorted(departments.items(), key=lambda item: item[1]), detail.status.department_slug)
-    return staff_measure_page(detail, cached_revision_history(detail.status.slug), admin_form=form)
+        return staff_not_found(), None, True, True, [], None
+    departments = {m.department_slug: m.department_name for m in cached_overview(public=False).measures}
+    options = [{"label": name, "value": dept} for dept, name in sorted(departments.items(), key=lambda i: i[1])]
+    return (staff_measure_top(detail), staff_measure_rest(detail, cached_revision_history(detail.status.slug)),
+            False, current_role() != "admin", options, detail.status.department_slug)
 
 
 def update_exec_follow_ups(slug: str | None, _changed: Any):
@@ -105,14 +104,16 @@ def register(app: dash.Dash) -> None:
     """Wire the staff measure page's and the briefing's callbacks; tell the guard which staff slugs exist."""
     from callbacks import guard
 
-    app.callback(Output(ids.EXEC_MEASURE_PAGE, "children"), Input(ids.EXEC_MEASURE_SLUG, "data"))(
-        update_exec_measure_page)
+    app.callback(Output(ids.EXEC_MEASURE_PAGE, "children"), Output(ids.EXEC_MEASURE_MORE, "children"),
+                 Output(ids.EXEC_FOLLOW_UP_SECTION, "hidden"), Output(ids.EXEC_FOLLOW_UP_FORM, "hidden"),
+                 Output(ids.EXEC_FOLLOW_UP_DEPARTMENT, "options"), Output(ids.EXEC_FOLLOW_UP_DEPARTMENT, "value"),
+                 Input(ids.EXEC_MEASURE_SLUG, "data"))(update_exec_measure_page)
     app.callback(Output(ids.EXEC_FOLLOW_UPS, "children"), Input(ids.EXEC_MEASURE_SLUG, "data"),
                  Input(ids.ADMIN_FOLLOW_UP_CHANGED, "data"))(update_exec_follow_ups)
     app.callback(Output(ids.ADMIN_FOLLOW_UP_FEEDBACK, "children"), Output(ids.ADMIN_FOLLOW_UP_CHANGED, "data"),
                  Output(ids.ADMIN_FOLLOW_UP_ACTION, "value"),
                  Input(ids.ADMIN_FOLLOW_UP_SAVE, "n_clicks"), State(ids.EXEC_MEASURE_SLUG, "data"),
-                 State(ids.ADMIN_FOLLOW_UP_ACTION, "value"), State(ids.ADMIN_FOLLOW_UP_DEPARTMENT, "value"),
+                 State(ids.ADMIN_FOLLOW_UP_ACTION, "value"), State(ids.EXEC_FOLLOW_UP_DEPARTMENT, "value"),
                  State(ids.ADMIN_FOLLOW_UP_DUE, "value"), State(ids.ADMIN_FOLLOW_UP_CHANGED, "data"),
                  prevent_initial_call=True)(save_admin_follow_up)
     app.callback(Output(ids.ADMIN_FOLLOW_UP_FEEDBACK, "children", allow_duplicate=True),

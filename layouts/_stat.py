@@ -135,8 +135,9 @@ def follow_up_list(items: Sequence[FollowUpItem], today: date, *, can_close: boo
     ], className="table table-sm small follow-ups mb-0"), **scroll_region("Follow-ups"))
 
 
-def follow_up_form(departments: Sequence[tuple[str, str]], default_department: str) -> html.Form:
-    """The admin's form to record a follow-up: what will be done, by which department, by when."""
+def follow_up_form() -> html.Div:
+    """The admin's form to record a follow-up: what will be done, by which department (options filled by a
+    callback), by when."""
     return html.Div(
         [
             html.H3("Record a follow-up", className="h6 mt-3"),
@@ -144,10 +145,9 @@ def follow_up_form(departments: Sequence[tuple[str, str]], default_department: s
                       dcc.Textarea(id=ids.ADMIN_FOLLOW_UP_ACTION, className="form-control", maxLength=1000,
                                    style={"minHeight": "4rem"})], className="mb-2"),
             dbc.Row([
-                dbc.Col(html.Div([html.Label("By which department", htmlFor=ids.ADMIN_FOLLOW_UP_DEPARTMENT,
+                dbc.Col(html.Div([html.Label("By which department", htmlFor=ids.EXEC_FOLLOW_UP_DEPARTMENT,
                                              className="form-label"),
-                                  dbc.Select(id=ids.ADMIN_FOLLOW_UP_DEPARTMENT, value=default_department,
-                                             options=[{"label": name, "value": slug} for slug, name in departments])]),
+                                  dbc.Select(id=ids.EXEC_FOLLOW_UP_DEPARTMENT, options=[])]),
                         md=6),
                 dbc.Col(html.Div([html.Label("Due by", htmlFor=ids.ADMIN_FOLLOW_UP_DUE, className="form-label"),
                                   dcc.Input(id=ids.ADMIN_FOLLOW_UP_DUE, type="date", className="form-control")]),
@@ -177,9 +177,8 @@ def revision_table(entries: Sequence[RevisionEntry], unit: str, decimals: int) -
     ], className="table table-sm small revision-history mb-0"), **scroll_region("Revision history"))
 
 
-def staff_measure_page(detail: MeasureDetail, revisions: Sequence[RevisionEntry], *, admin_form=None) -> html.Div:
-    """A measure's staff page: chart with unapproved figures marked, facts, every month with its review state,
-    the full revision history and the follow-ups (filled by their own callback)."""
+def staff_measure_top(detail: MeasureDetail) -> html.Div:
+    """The top of a measure's staff page: heading, status, and the chart with unapproved figures marked."""
     status = detail.status
     return html.Div(
         [
@@ -189,15 +188,24 @@ def staff_measure_page(detail: MeasureDetail, revisions: Sequence[RevisionEntry]
             ], className="breadcrumb small mb-2"), **{"aria-label": "Breadcrumb"}),
             html.H1(status.name, className="h3"),
             html.Div([status_badge(status.status), freshness_badge(status.freshness),
-                      None if status.published else html.Span("Not published", className="badge text-bg-light border ms-2"),
-                      ], className="mb-2"),
+                      None if status.published else html.Span("Not published",
+                                                              className="badge text-bg-light border ms-2")],
+                     className="mb-2"),
             html.P(["Staff view: figures awaiting approval are drawn hollow and labelled. ",
                     dcc.Link("Public page", href=f"/measures/{status.slug}") if status.published else
                     "This measure is not published, so it has no public page."], className="small"),
             chart_figure(detail, staff=True),
-            html.H2("Follow-ups", className="h5 mt-3"),
-            html.Div(id=ids.EXEC_FOLLOW_UPS, **{"aria-live": "polite"}),
-            admin_form,
+        ],
+        className="measure-page staff-measure-page",
+    )
+
+
+def staff_measure_rest(detail: MeasureDetail, revisions: Sequence[RevisionEntry]) -> html.Div:
+    """The rest of a measure's staff page: facts, every month with its review state, the full revision history
+    and the corrections after publication."""
+    status = detail.status
+    return html.Div(
+        [
             html.H2("Facts", className="h5 mt-3"),
             facts(detail),
             html.H2("Every month", className="h5 mt-3"),
@@ -207,7 +215,6 @@ def staff_measure_page(detail: MeasureDetail, revisions: Sequence[RevisionEntry]
             html.H2("Corrections after publication", className="h5 mt-4"),
             corrections_block(detail),
         ],
-        className="measure-page staff-measure-page",
     )
 
 

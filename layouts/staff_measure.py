@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 from layouts import ids
+from layouts._stat import follow_up_form
 
 dash.register_page(
     __name__,
@@ -24,4 +25,11 @@ def layout(slug: str | None = None, **_query) -> html.Div:
         dcc.Store(id=ids.EXEC_MEASURE_SLUG, data=slug),
         dcc.Store(id=ids.ADMIN_FOLLOW_UP_CHANGED, data=0),
         dcc.Loading(html.Div(id=ids.EXEC_MEASURE_PAGE), type="default", delay_show=300),
+        html.Section(
+            [html.H2("Follow-ups", className="h5 mt-3", id="follow-ups-heading"),
+             html.Div(id=ids.EXEC_FOLLOW_UPS, **{"aria-live": "polite"}),
+             html.Div(follow_up_form(), id=ids.EXEC_FOLLOW_UP_FORM, hidden=True)],
+            id=ids.EXEC_FOLLOW_UP_SECTION, hidden=True, **{"aria-labelledby": "follow-ups-heading"},
+        ),
+        html.Div(id=ids.EXEC_MEASURE_MORE),
     ])

@@ -152,19 +152,37 @@ def test_staff_measure_page_shows_unpublished_measures_revisions_and_the_follow_
     with db(dash_app) as session:
         hidden = session.scalar(select(Measure).where(Measure.published.is_(False)).order_by(Measure.id))
         slug, name = hidden.slug, hidden.name
+        hidden_department = hidden.owner_department.slug
     assert client.get(f"/measures/{slug}").status_code == 404  # no public page: it is not published
     login(client, "viewer")
     assert client.get(f"/dashboard/measures/{slug}").status_code == 200
     assert client.get("/dashboard/measures/no-such-measure").status_code == 404
-    page = answer(post_callback(client, "exec-measure-page.children", [prop("exec-measure-slug", "data", slug)]),
-                  "exec-measure-page")
-    text = text_of(page)
+    page = staff_page(client, slug)
+    text = text_of([page["exec-measure-page"]["children"], page["exec-measure-more"]["children"]])
     assert name in text and "Not published" in text and "Revision history" in text and "Imported" in text
-    assert "Record a follow-up" not in text
+    assert page["exec-follow-up-section"]["hidden"] is False
+    assert page["exec-follow-up-form"]["hidden"] is True  # viewers read follow-ups; only admins record them
     login(client, "admin")
-    admin_page = text_of(answer(post_callback(client, "exec-measure-page.children",
-                                              [prop("exec-measure-slug", "data", slug)]), "exec-measure-page"))
-    assert "Record a follow-up" in admin_page
+    admin_page = staff_page(client, slug)
+    assert admin_page["exec-follow-up-form"]["hidden"] is False
+    assert admin_page["exec-follow-up-department"]["value"] == hidden_department
+    assert staff_page(client, "no-such-measure")["exec-follow-up-section"]["hidden"] is True
+
+
+STAFF_PAGE_OUTPUTS = ["exec-measure-page.children", "exec-measure-more.children", "exec-follow-up-section.hidden",
+                      "exec-follow-up-form.hidden", "exec-follow-up-department.options",
+                      "exec-follow-up-department.value"]
+
+
+def staff_page(client, slug: str) -> dict:
+    """The staff measure page callback's outputs for a slug."""
+    response = client.post("/_dash-update-component", json={
+        "output": ".." + "...".join(STAFF_PAGE_OUTPUTS) + "..",
+        "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in STAFF_PAGE_OUTPUTS],
+        "inputs": [prop("exec-measure-slug", "data", slug)], "state": [],
+        "changedPropIds": ["exec-measure-slug.data"]})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()["response"]
 
 
 def save_body(slug: str, action: str, department: str, due: str) -> dict:
@@ -175,7 +193,7 @@ def save_body(slug: str, action: str, department: str, due: str) -> dict:
         "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in outputs],
         "inputs": [prop("admin-follow-up-save", "n_clicks", 1)],
         "state": [prop("exec-measure-slug", "data", slug), prop("admin-follow-up-action", "value", action),
-                  prop("admin-follow-up-department", "value", department),
+                  prop("exec-follow-up-department", "value", department),
                   prop("admin-follow-up-due", "value", due), prop("admin-follow-up-changed", "data", 0)],
         "changedPropIds": ["admin-follow-up-save.n_clicks"],
     }
