@@ -84,7 +84,7 @@ def test_briefing_prints_a_page_per_measure_with_its_chart_and_downloads_the_sam
     expect(sections.first).to_be_visible()
     count = sections.count()
     assert count >= 2
-    expect(page.locator(".briefing-section .progress-chart .main-svg")).to_have_count(count)
+    expect(page.locator(".briefing-section .progress-chart .plot-container")).to_have_count(count)
     expect(page.get_by_role("button", name="Print / Save as PDF")).to_be_visible()
     axe(page)
     shown = [href.rsplit("/", 1)[1] for href in
