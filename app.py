@@ -5,6 +5,7 @@ import hashlib
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A signed-in session ends after this long without a request (it is renewed by every request).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("SESSION_IDLE_HOURS", "8"))),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 600,

@@ -1,4 +1,5 @@
-"""Flask routes beside the Dash pages: sign-in and sign-out form handlers and the health check."""
+"""Flask routes beside the Dash pages: sign-in and sign-out, the health check, the read API and open-data files,
+and the embeddable chart."""
 from __future__ import annotations
 
 from flask import Flask
@@ -8,10 +9,22 @@ def register(server: Flask) -> None:
     """Register every blueprint of this package on the Flask server."""
     from api import hardening
     from api.auth import bp as auth_bp
+<<<<<<< HEAD
     from api.briefing import bp as briefing_bp
+=======
+    from api.embed import bp as embed_bp
+>>>>>>> main
     from api.health import bp as health_bp
+    from api.opendata import bp as opendata_bp
+    from api.opendata import method_not_allowed
 
     hardening.register(server)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
+<<<<<<< HEAD
     server.register_blueprint(briefing_bp)
+=======
+    server.register_blueprint(opendata_bp)
+    server.register_blueprint(embed_bp)
+    server.register_error_handler(405, method_not_allowed)
+>>>>>>> main

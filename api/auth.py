@@ -1,10 +1,13 @@
 """Sign-in and sign-out: the login form posts here; passwords are checked against their hashes."""
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, redirect, request
+from flask import Blueprint, abort, redirect, request
+from flask import session as flask_session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db_session, limiter, login_manager
 from models.accounts import authenticate, normalize_email, record_logout
@@ -14,13 +17,23 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load the signed-in user for Flask-Login; deactivated users are signed out."""
-    with db_session() as session:
-        user = session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is not None:
-            _ = user.department  # load before the session closes
-        return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The signed-in user for Flask-Login, from "<id>:<session token>"; None (signed out) when the account was
+    deactivated or its sessions were ended since this one was signed (sign-out, password change)."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    try:
+        with db_session() as session:
+            user = session.get(User, int(user_id))
+            if user is not None:
+                _ = user.department  # load before the session closes
+    except SQLAlchemyError:
+        # The database is away: say so (503) rather than fail the whole request with a bare server error.
+        abort(503)
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 # Where each role starts its work after signing in (when no page asked for the sign-in).
@@ -58,6 +71,9 @@ def login():
         if target != "/":
             query["next"] = target
         return redirect("/login?" + urlencode(query))
+    # A fresh session for the signed-in person: nothing from before sign-in carries over.
+    flask_session.clear()
+    flask_session.permanent = True  # expires after SESSION_IDLE_HOURS without a request
     login_user(user)
     # A page that sent the person here comes first; otherwise each role lands on its own start page.
     return redirect(safe_next(request.form.get("next"), default=START_PAGES.get(user.role, "/")))
@@ -71,5 +87,7 @@ def logout():
             user = session.get(User, current_user.id)
             if user is not None:
                 record_logout(session, user)
+                user.end_sessions()  # a copy of this session's cookie is worthless from now on
         logout_user()
+        flask_session.clear()
     return redirect("/login?error=signed-out")

@@ -68,8 +68,10 @@ def callback_audience(callback_key: str) -> str | None:
 # registered by the page's callbacks module, says whether it does; when not, the server answers 404.
 PAGE_EXISTS: dict[str, Callable[[str, dict[str, str]], bool]] = {}
 NOT_FOUND_PATH = "/404"
-# Paths that are not pages: Dash's own routes, assets, the API and the form routes.
-NOT_PAGES = ("/_dash", "/assets", "/_reload", "/api", "/healthz", "/login", "/logout", "/_favicon")
+# Paths that are not pages: Dash's own routes, assets, the API and open-data files, the embeddable chart and the
+# form routes.
+NOT_PAGES = ("/_dash", "/assets", "/_reload", "/api", "/healthz", "/login", "/logout", "/_favicon", "/embed/",
+             "/data.json")
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:

@@ -216,6 +216,7 @@ def nav_links(role: str | None) -> list[tuple[str, str]]:
         links.append(("Enter figures", "/entry"))
     if role == "admin":
         links.append(("Approvals", "/review"))
+        links.append(("Reports", "/admin/feedback"))
     return links
 
 
@@ -260,7 +261,9 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
                 dbc.Container(
                     html.P(
                         ["RecoveryStat — East Baton Rouge City-Parish flood recovery goals, tracked monthly and "
-                         "shared openly. Figures in this data set are illustrative unless a source is named."],
+                         "shared openly. Figures in this data set are illustrative unless a source is named. ",
+                         html.A("Open data and API", href="/developers"), " · ",
+                         html.A("Data catalog (data.json)", href="/data.json")],
                         className="small text-body-secondary mb-0",
                     ),
                     fluid="lg",

@@ -61,6 +61,17 @@ def layout(**_query) -> html.Div:
                    "When the line points the wrong way, or reaches the target only after the target date, the "
                    "measure is not on pace. On the charts it is the dashed line. Monthly standards have no "
                    "forecast."),
+            html.P("Status and forecast answer two questions: where the latest figure stands against the plan, and "
+                   "where the recent pace leads. When they differ, the sentence says both, for example \u201cOn "
+                   "track now, but at the recent pace the target is reached in March 2028, 9 months after June "
+                   "2027\u201d, or \u201cBehind plan now, but at the recent pace the target is reached by May 2027, "
+                   "in time\u201d. \u201cExpected\u201d always means the level the plan called for by that month, "
+                   "in the measure's own unit (\u201c14,000 was expected by June 2026\u201d)."),
+            html.H2("Corrections", className="h5 mt-4"),
+            html.P("A published figure can be corrected, with a reason, by the department that reports it. Until "
+                   "the performance team approves the correction, this site keeps showing the approved figure; once "
+                   "approved, the new figure replaces it and the measure's page lists the correction: old value, "
+                   "new value, date and reason."),
             html.H2("Reading a chart", className="h5 mt-4"),
             html.Ul([
                 html.Li("Solid blue line with dots: the approved figures."),

@@ -42,6 +42,24 @@ ADMIN_DONE = "admin-done"  # store bumped after an approve/return so the queue r
 ENTRY_CONFIRM_DROP = "entry-confirm-drop"  # checkbox: a running total really fell this month
 ENTRY_DROP_GROUP = "entry-drop-group"  # shown for running totals only
 
+# Open data: the resident's "Report a problem with this number" form (on the public measure page)
+PUB_REPORT_MEASURE = "pub-report-measure"  # store: the measure's slug
+PUB_REPORT_MONTH = "pub-report-month"
+PUB_REPORT_MESSAGE = "pub-report-message"
+PUB_REPORT_EMAIL = "pub-report-email"
+PUB_REPORT_SEND = "pub-report-send"
+PUB_REPORT_RESULT = "pub-report-result"
+PUB_REPORT_SECTION = "pub-report-section"  # hidden until the measure page finds a published measure
+PUB_MEASURE_OPENDATA = "pub-measure-opendata"  # downloads, share/embed, answers to residents' reports
+
+# Residents' reports, for the performance team
+ADMIN_REPORTS = "admin-reports"
+ADMIN_REPORTS_RESULT = "admin-reports-result"
+ADMIN_REPORTS_DONE = "admin-reports-done"  # store bumped after a resolve so the list reloads
+ADMIN_REPORTS_SHOW = "admin-reports-show"  # which reports: open or all
+ADMIN_REPORT_REPLY = "admin-report-reply"  # pattern-matching type: {"type": ..., "id": feedback id}
+ADMIN_REPORT_RESOLVE = "admin-report-resolve"  # pattern-matching type
+
 # Public goal and measure pages (filled by callbacks.public from the slug in the address)
 PUB_GOAL_SLUG = "pub-goal-slug"
 PUB_GOAL_PAGE = "pub-goal-page"

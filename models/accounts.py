@@ -107,3 +107,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def record_logout(session: Session, user: User) -> None:
     """Audit a sign-out."""
     record_audit(session, actor=user.email, action="logout", entity_type="user", entity_id=user.id, user_id=user.id)
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    """Give an account a new password (hashed) and end every session signed with the old one; audited."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    user.password_hash = generate_password_hash(password)
+    user.end_sessions()
+    record_audit(session, actor=actor, action="user.password", entity_type="user", entity_id=user.id,
+                 user_id=user.id, after={"sessions": "ended"})

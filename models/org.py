@@ -1,6 +1,7 @@
 """Who takes part: departments and partner agencies, and the people who sign in."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, func
@@ -41,6 +42,11 @@ class Department(Base):
         return f"<Department {self.slug}>"
 
 
+def new_session_token() -> str:
+    """A random token that ties signed sessions to the account's current state."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
     """A person who signs in: performance team (admin), mayor's office (viewer) or department staff (editor)."""
 
@@ -60,6 +66,9 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every signed session: replacing it (sign-out, password change, deactivation) ends every session
+    # signed before, wherever its cookie is kept.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.current_timestamp()
     )
@@ -83,8 +92,12 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        """The identifier Flask-Login keeps in the session."""
-        return str(self.id)
+        """The identifier Flask-Login keeps in the session: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Make every session signed before now invalid (the caller commits)."""
+        self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

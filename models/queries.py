@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, func, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from models.progress import (
     last_complete_month,
     next_figure_due,
     pace_forecast,
+    status,
 )
 
 # Values sent back for correction do not count for anyone's status.
@@ -221,10 +223,17 @@ def _measure_select(published_only: bool):
         .join(Goal, Goal.id == Measure.goal_id)
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
     )
+    return stmt.where(measure_visible(published_only=published_only))
+
+
+def measure_visible(*, published_only: bool) -> ColumnElement[bool]:
+    """SQL condition (on Measure joined to Goal): the audience may see the measure. The one home of that rule.
+
+    A published measure under an unpublished goal stays hidden: the goal's flag wins.
+    """
     if published_only:
-        # A published measure under an unpublished goal stays hidden: the goal's flag wins.
-        stmt = stmt.where(Measure.published.is_(True), Goal.published.is_(True))
-    return stmt
+        return and_(Measure.published.is_(True), Goal.published.is_(True))
+    return true()
 
 
 def _spec(row, milestones: tuple[tuple[date, float], ...]) -> MeasureSpec:
@@ -649,3 +658,212 @@ def _day(moment) -> date:
     if isinstance(moment, str):
         return date.fromisoformat(moment[:10])
     return moment.date() if hasattr(moment, "date") else moment
+
+
+# --- open data: every value, corrections, catalog facts ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One visible monthly value with its status as of that month: a row of the downloads and the API."""
+
+    goal: str
+    measure: str
+    period: date
+    value: float
+    unit: str
+    status: str
+    source: str
+    citation: str
+    last_revised: date | None
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A published value changed after its first publication: what it was, what it is, when and why."""
+
+    measure: str
+    period: date
+    old_value: float
+    new_value: float
+    revised_on: date
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a catalog entry says about one measure's values: months covered, last change, who to contact."""
+
+    first_period: date | None
+    last_period: date | None
+    last_revised: date | None
+    contact_email: str
+
+
+def _as_date(moment: datetime | date | str | None) -> date | None:
+    """The calendar day of a stored timestamp, or None (see _day)."""
+    return None if moment is None else _day(moment)
+
+
+def values(
+    session: Session,
+    *,
+    published_only: bool,
+    approved_only: bool,
+    measure_slug: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[ValueRow]:
+    """Every visible value of every visible measure (or of one), each judged as of its own month, in one query.
+
+    Status comes from the status engine (`models.progress.status`) with one spec a measure, so a download says
+    exactly what the page said that month.
+    """
+    last_change = (
+        select(Revision.measurement_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
+        .where(Revision.new_state == "approved" if approved_only else Revision.new_state.in_(INTERNAL_STATES))
+        .group_by(Revision.measurement_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Measure.id, Goal.slug, Measure.slug, Measure.unit, Measure.decimals, Measure.direction, Measure.trajectory,
+            Measure.baseline_value, Measure.baseline_period, Measure.target_value, Measure.target_period,
+            Measure.on_track_tolerance, Measure.at_risk_tolerance, Measure.data_source, Measure.citation,
+            Measurement.period, Measurement.value, Measurement.state, Measurement.approved_value,
+            Measurement.source_ref, last_change.c.at,
+        )
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(Measurement, Measurement.measure_id == Measure.id)
+        .outerjoin(last_change, last_change.c.measurement_id == Measurement.id)
+        .where(visible_to(approved_only))
+        .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id, Measurement.period)
+    )
+    stmt = stmt.where(measure_visible(published_only=published_only))
+    if measure_slug is not None:
+        stmt = stmt.where(Measure.slug == measure_slug)
+    if start is not None:
+        stmt = stmt.where(Measurement.period >= start)
+    if end is not None:
+        stmt = stmt.where(Measurement.period <= end)
+    rows = session.execute(stmt).all()
+    milestones = _milestones(session, {row[0] for row in rows if row[6] == "milestones"})
+    specs: dict[int, MeasureSpec] = {}
+    result = []
+    for row in rows:
+        (measure_id, goal_slug, slug, unit, decimals, direction, trajectory, baseline_value, baseline_period,
+         target_value, target_period, on_track, at_risk, data_source, citation, period, stored, state, approved_value,
+         source_ref, changed_at) = row  # type: ignore[misc]  # a Row of 21 columns; unpacked by position
+        seen = visible_value(stored, state, approved_value, approved_only)
+        if seen is None:
+            continue
+        value = seen[0]
+        spec = specs.get(measure_id)
+        if spec is None:
+            spec = specs[measure_id] = MeasureSpec(
+                name=slug, unit=unit, decimals=decimals, direction=direction, trajectory=trajectory,
+                baseline_value=baseline_value, baseline_period=baseline_period, target_value=target_value,
+                target_period=target_period, milestones=tuple(milestones.get(measure_id, ())),
+                on_track_tolerance=on_track, at_risk_tolerance=at_risk,
+            )
+        result.append(ValueRow(
+            goal=goal_slug, measure=slug, period=period, value=value, unit=unit,
+            status=status(spec, value, period), source=data_source, citation=source_ref or citation,
+            last_revised=_as_date(changed_at),
+        ))
+    return result
+
+
+def _milestones(session: Session, measure_ids: set[int]) -> dict[int, list[tuple[date, float]]]:
+    """Interim targets of the given measures, by measure id."""
+    found: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    if measure_ids:
+        for measure_id, period, target in session.execute(
+            select(Milestone.measure_id, Milestone.period, Milestone.target_value)
+            .where(Milestone.measure_id.in_(sorted(measure_ids)))
+        ):
+            found[measure_id].append((period, target))
+    return found
+
+
+def corrections(session: Session, *, published_only: bool, measure_slug: str | None = None) -> list[CorrectionRow]:
+    """Corrections of visible measures' published figures, oldest first, as the measure pages list them.
+
+    The public audience (published_only) sees a correction once its new figure is approved: from the figure it had
+    seen to the new one, dated when it was corrected, with the reason given (see _corrections).
+    """
+    stmt = select(Measure.id, Measure.slug).join(Goal, Goal.id == Measure.goal_id).where(
+        measure_visible(published_only=published_only))
+    if measure_slug is not None:
+        stmt = stmt.where(Measure.slug == measure_slug)
+    slugs: dict[int, str] = dict(session.execute(stmt).all())
+    if not slugs:
+        return []
+    if session.autoflush:
+        session.flush()
+    found = [
+        CorrectionRow(measure=slugs[measure_id], period=c.period, old_value=c.old_value, new_value=c.new_value,
+                      revised_on=c.corrected_on, reason=c.reason or None)
+        for measure_id, items in _corrections(session.connection(), list(slugs), approved_only=published_only).items()
+        for c in items if c.old_value is not None and c.new_value is not None
+    ]
+    found.sort(key=lambda row: (row.revised_on, row.measure, row.period))
+    return found
+
+
+def dataset_facts(session: Session, *, published_only: bool, approved_only: bool) -> dict[str, DatasetFacts]:
+    """Per visible measure slug: first and last month with a visible value, last change and contact, by GROUP BY."""
+    spans = (
+        select(Measurement.measure_id, func.min(Measurement.period, type_=Date).label("first"),
+               func.max(Measurement.period, type_=Date).label("last"))
+        .where(visible_to(approved_only))
+        .group_by(Measurement.measure_id)
+        .subquery()
+    )
+    changes = (
+        select(Measurement.measure_id, func.max(Revision.created_at, type_=Revision.created_at.type).label("at"))
+        .join(Revision, Revision.measurement_id == Measurement.id)
+        .where(visible_to(approved_only),
+               Revision.new_state == "approved" if approved_only else Revision.new_state.in_(INTERNAL_STATES))
+        .group_by(Measurement.measure_id)
+        .subquery()
+    )
+    stmt = (
+        select(Measure.slug, spans.c.first, spans.c.last, changes.c.at, Department.contact_email)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(Department, Department.id == Measure.owner_department_id)
+        .outerjoin(spans, spans.c.measure_id == Measure.id)
+        .outerjoin(changes, changes.c.measure_id == Measure.id)
+    )
+    stmt = stmt.where(measure_visible(published_only=published_only))
+    facts: dict[str, DatasetFacts] = {}
+    rows = cast(list[tuple[str, date | None, date | None, datetime | str | None, str | None]],
+                session.execute(stmt).all())
+    for slug, first, last, at, email in rows:
+        facts[slug] = DatasetFacts(first_period=first, last_period=last, last_revised=_as_date(at),
+                                   contact_email=email or "")
+    return facts
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """The performance team's public answer to a resident's report about a measure."""
+
+    period: date | None
+    reply: str
+    replied_on: date | None
+
+
+def public_replies(session: Session, measure_slug: str) -> list[PublicReply]:
+    """Public replies to resolved reports about a visible (published) measure, newest first."""
+    from models.feedback import Feedback  # feedback's services build on this module
+
+    stmt = (
+        select(Feedback.period, Feedback.public_reply, Feedback.resolved_at)
+        .join(Measure, Measure.id == Feedback.measure_id).join(Goal, Goal.id == Measure.goal_id)
+        .where(Measure.slug == measure_slug, Feedback.state == "resolved", Feedback.public_reply.is_not(None),
+               measure_visible(published_only=True))
+        .order_by(Feedback.resolved_at.desc(), Feedback.id.desc())
+    )
+    return [PublicReply(period=period, reply=reply or "", replied_on=_as_date(at))
+            for period, reply, at in session.execute(stmt)]

@@ -33,6 +33,7 @@ from models import (  # noqa: E402,F401
     audit,
     catalog,
     clock,
+    feedback,
     measurements,
     org,
 )

@@ -17,7 +17,8 @@ from conftest import TEST_PASSWORD, TEST_USERS
 
 # The header navigation each role should see, in order: (link text, href).
 NAV = {
-    "admin": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry"), ("Approvals", "/review")],
+    "admin": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry"), ("Approvals", "/review"),
+              ("Reports", "/admin/feedback")],
     "viewer": [("Progress", "/"), ("Dashboard", "/dashboard")],
     "editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],
     "state_editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],

@@ -94,3 +94,78 @@ def test_the_app_keeps_serving_when_redis_goes_away(db_url, own_redis, caplog):
     assert time.monotonic() - started < 10, "a dead cache must not make every request wait"
     warnings = [r for r in caplog.records if "shared cache unavailable" in r.getMessage()]
     assert len(warnings) == 1, "the outage is logged once, not on every request"
+
+
+def test_a_session_cookie_saved_before_sign_out_no_longer_works(client, dash_app):
+    login(client, "admin")
+    saved = client.get_cookie("session").value
+    assert client.get("/review").status_code == 200
+    client.post("/logout")
+    client.set_cookie("session", saved)  # the copy an attacker kept, replayed
+    assert client.get("/review").status_code == 302
+    refused = post_callback(client, "admin-queue.children", [{"id": "admin-refresh", "property": "n_clicks"},
+                                                             {"id": "admin-done", "property": "data"}])
+    assert refused.status_code == 401
+
+
+def test_a_password_change_ends_every_session(client, dash_app):
+    from sqlalchemy import select
+
+    from conftest import TEST_USERS
+    from extensions import EXTENSION_KEY
+    from models.accounts import set_password
+    from models.org import User
+
+    login(client, "viewer")
+    assert client.get("/dashboard").status_code == 200
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        user = session.scalar(select(User).where(User.email == TEST_USERS["viewer"][0]))
+        set_password(session, user, "a-brand-new-long-password", actor="admin@example.org")
+        session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_sessions_are_fresh_at_sign_in_and_expire_when_idle(client, dash_app):
+    from datetime import timedelta
+
+    with client.session_transaction() as before:
+        before["left-over"] = "from before sign-in"
+    login(client, "editor")
+    with client.session_transaction() as after:
+        assert "left-over" not in after and after.permanent
+    assert dash_app.server.permanent_session_lifetime == timedelta(hours=8)
+
+
+CROSS_SITE = [{"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+              {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.localhost"}]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_cross_site_writes_are_refused_and_change_nothing(client, dash_app, headers):
+    from test_pages_callbacks import LAST_MONTH, counts, measure_id, multi_body, prop
+
+    login(client, "admin")
+    before = counts(dash_app)
+    rental = measure_id(dash_app, "ocd-rental-units-repaired")
+    body = multi_body(["entry-feedback.children", "entry-saved.data", "entry-reason.value", "entry-value.value",
+                       "entry-note.value", "entry-confirm-drop.value"],
+                      [prop("entry-save", "n_clicks", 1), prop("entry-value", "n_submit")],
+                      [prop("entry-measure", "value", str(rental)), prop("entry-period", "value", LAST_MONTH.isoformat()),
+                       prop("entry-value", "value", "5"), prop("entry-note", "value"), prop("entry-reason", "value"),
+                       prop("entry-version", "data"), prop("entry-saved", "data", 0),
+                       prop("entry-confirm-drop", "value", False)], changed=["entry-save.n_clicks"])
+    assert client.post("/_dash-update-component", json=body, headers=headers).status_code == 403
+    assert client.post("/logout", headers=headers).status_code == 403
+    assert client.post("/login", data={"email": "admin@example.org", "password": "x"}, headers=headers).status_code == 403
+    assert counts(dash_app) == before
+    assert client.get("/review").status_code == 200, "still signed in: the forged sign-out did nothing"
+
+
+def test_same_origin_browser_writes_keep_working(client, dash_app):
+    headers = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    response = client.post("/login", data={"email": "mayor@example.org", "password": "correct-horse-battery-staple"},
+                           headers=headers)
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+    ok = post_callback(client, "exec-summary.children", [{"id": "exec-month", "property": "value"},
+                                                         {"id": "exec-goal", "property": "value", "value": "all"}])
+    assert ok.status_code == 200

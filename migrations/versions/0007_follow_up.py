@@ -1,7 +1,7 @@
 """Follow-ups: action items on a measure from the monthly Stat meeting, open until an admin marks them done
 
-Revision ID: 0006_follow_up
-Revises: 0004
+Revision ID: 0007_follow_up
+Revises: 0006_user_session_token
 Create Date: 2026-11-28
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_follow_up"
-down_revision = "0004"
+revision = "0007_follow_up"
+down_revision = "0006_user_session_token"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,178 @@
+"""The OpenAPI 3.1 description of /api/v1 (served at /api/v1/openapi.json and kept true by tests)."""
+from __future__ import annotations
+
+from typing import Any
+
+from models.dictionary import VALUE_COLUMNS
+from models.progress import FRESHNESS, STATUSES
+
+_DATE = {"type": "string", "format": "date", "examples": ["2026-10-01"]}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+_NUMBER = {"type": "number"}
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_TEXT = {"type": "string"}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_URL = {"type": "string", "format": "uri"}
+_STATUS = {"type": "string", "enum": list(STATUSES)}
+_MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2025-01"]}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A closed object schema whose every property is required (the API always sends every field)."""
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string", "enum": ["not_found", "bad_parameter", "method_not_allowed"]},
+            "message": {"type": "string", "description": "What was wrong and what to do."},
+            "parameter": {"type": "string", "description": "The query parameter at fault (400 only)."},
+        },
+        "required": ["error", "message"],
+        "additionalProperties": False,
+    },
+    "StatusCounts": _object({status: {"type": "integer", "minimum": 0} for status in STATUSES}),
+    "Goal": _object({
+        "slug": _TEXT, "title": _TEXT, "summary": _TEXT, "department_name": _TEXT,
+        "measure_count": {"type": "integer", "minimum": 0}, "status_counts": _ref("StatusCounts"),
+        "measures": {"type": "array", "items": _TEXT, "description": "Slugs of the goal's published measures."},
+        "url": _URL,
+    }),
+    "Measure": _object({
+        "slug": _TEXT, "name": _TEXT, "goal": _TEXT, "goal_title": _TEXT, "definition": _TEXT,
+        "unit": _TEXT, "decimals": {"type": "integer"}, "direction": {"type": "string", "enum": ["increase", "decrease"]},
+        "trajectory": {"type": "string", "enum": ["linear", "milestones", "constant"]},
+        "department": _TEXT, "department_name": _TEXT, "data_source": _TEXT, "citation": _TEXT,
+        "baseline_value": _NUMBER, "baseline_period": _DATE, "target_value": _NUMBER, "target_period": _DATE,
+        "as_of": _DATE, "latest_period": _NULLABLE_DATE, "latest_value": _NULLABLE_NUMBER,
+        "status": _STATUS, "status_label": _TEXT, "freshness": {"type": "string", "enum": list(FRESHNESS)},
+        "progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "expected_value": _NULLABLE_NUMBER, "reason": _TEXT, "forecast": _NULLABLE_TEXT,
+        "url": _URL, "values_url": _URL, "csv_url": _URL, "embed_url": _URL, "page_url": _URL,
+    }),
+    "Value": _object({
+        "goal": _TEXT, "measure": _TEXT, "period": _DATE, "value": _NUMBER, "unit": _TEXT,
+        "status": {"type": "string", "enum": [s for s in STATUSES if s != "no_data"]},
+        "source": _TEXT, "citation": _TEXT, "last_revised": _NULLABLE_DATE,
+    }),
+    "Revision": _object({
+        "measure": _TEXT, "period": _DATE, "old_value": _NUMBER, "new_value": _NUMBER, "date": _DATE,
+        "reason": _NULLABLE_TEXT,
+    }),
+    "Column": _object({"name": _TEXT, "type": _TEXT, "meaning": _TEXT}),
+}
+SCHEMAS["GoalDetail"] = {**SCHEMAS["Goal"], "properties": {**SCHEMAS["Goal"]["properties"],
+                                                           "measures": {"type": "array", "items": _ref("Measure")}}}
+SCHEMAS["GoalList"] = _object({"as_of": _DATE, "count": {"type": "integer"}, "goals": {"type": "array", "items": _ref("Goal")}})
+SCHEMAS["MeasureList"] = _object({"as_of": _DATE, "count": {"type": "integer"},
+                                  "measures": {"type": "array", "items": _ref("Measure")}})
+_COLUMN_NAMES = {"type": "array", "items": {"type": "string", "enum": [c.name for c in VALUE_COLUMNS]}}
+SCHEMAS["MeasureValues"] = _object({"measure": _TEXT, "count": {"type": "integer"}, "columns": _COLUMN_NAMES,
+                                    "values": {"type": "array", "items": _ref("Value")}})
+SCHEMAS["AllValues"] = _object({"count": {"type": "integer"}, "columns": _COLUMN_NAMES,
+                                "values": {"type": "array", "items": _ref("Value")}})
+SCHEMAS["RevisionList"] = _object({"count": {"type": "integer"}, "revisions": {"type": "array", "items": _ref("Revision")}})
+SCHEMAS["Dictionary"] = _object({"columns": {"type": "array", "items": _ref("Column")}})
+SCHEMAS["OpenApi"] = {"type": "object", "required": ["openapi", "paths"]}
+SCHEMAS["Catalog"] = {"type": "object", "required": ["conformsTo", "dataset"],
+                      "description": "DCAT-US 1.1 catalog (https://resources.data.gov/resources/dcat-us/)."}
+
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "The measure's slug, as listed by /api/v1/measures.", "example": "ocd-rental-units-repaired"}
+_GOAL_SLUG = {**_SLUG, "description": "The goal's slug, as listed by /api/v1/goals.", "example": "bring-families-home"}
+_FROM = {"name": "from", "in": "query", "required": False, "schema": _MONTH,
+         "description": "First month to include (YYYY-MM)."}
+_TO = {"name": "to", "in": "query", "required": False, "schema": _MONTH,
+       "description": "Last month to include (YYYY-MM); not before `from`."}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_CSV = {"description": "CSV (UTF-8, header row, CRLF); text cells that would start a spreadsheet formula begin with an "
+                       "apostrophe.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+_NOT_MODIFIED = {"description": "Not modified: the If-None-Match header names the current ETag."}
+_BAD = _json("Error", "A parameter is unknown or malformed; `parameter` names it.")
+_MISSING = _json("Error", "No published goal or measure has this slug (unknown and unpublished look the same).")
+
+
+def _get(summary: str, ok: dict[str, Any], *, parameters: list | None = None, not_found: bool = False,
+         description: str = "") -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": ok, "304": _NOT_MODIFIED, "400": _BAD}
+    if not_found:
+        responses["404"] = _MISSING
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if description:
+        operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
+    return {"get": operation}
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/goals": _get("Published goals", _json("GoalList", "Every published goal with its status counts.")),
+    "/api/v1/goals/{slug}": _get("One published goal", _json("GoalDetail", "The goal with its measures in full."),
+                                 parameters=[_GOAL_SLUG], not_found=True),
+    "/api/v1/measures": _get(
+        "Published measures", _json("MeasureList", "Measures with their standing as of the last complete month."),
+        parameters=[
+            {"name": "goal", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Only measures of this goal (slug).", "example": "bring-families-home"},
+            {"name": "status", "in": "query", "required": False, "schema": _STATUS,
+             "description": "Only measures with this status."},
+            {"name": "department", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Only measures this department reports (slug).", "example": "ocd"},
+        ]),
+    "/api/v1/measures/{slug}": _get("One published measure", _json("Measure", "Definition, plan and standing."),
+                                    parameters=[_SLUG], not_found=True),
+    "/api/v1/measures/{slug}/values": _get(
+        "A measure's approved values (JSON)", _json("MeasureValues", "Every approved month, oldest first."),
+        parameters=[_SLUG, _FROM, _TO], not_found=True,
+        description="Each value carries the measure's status as of that month, judged by the progress page's rules."),
+    "/api/v1/measures/{slug}/values.csv": _get(
+        "A measure's approved values (CSV download)", _CSV, parameters=[_SLUG, _FROM, _TO], not_found=True,
+        description="Saved as recoverystat-<slug>-<YYYY-MM>.csv, YYYY-MM being the latest month in the file."),
+    "/api/v1/values.csv": _get("Every approved value of every published measure (CSV)", _CSV,
+                               parameters=[_FROM, _TO]),
+    "/api/v1/values.json": _get("Every approved value of every published measure (JSON)",
+                                _json("AllValues", "One long table, by goal, measure and month."),
+                                parameters=[_FROM, _TO]),
+    "/api/v1/revisions": _get(
+        "Published values corrected after first publication",
+        _json("RevisionList", "Old and new approved figure, the date of the correction and its reason."),
+        parameters=[{"name": "measure", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "Only corrections of this measure (slug)."}], not_found=True),
+    "/api/v1/dictionary.json": _get("Data dictionary (JSON)", _json("Dictionary", "Each column: name, type, meaning.")),
+    "/api/v1/dictionary.csv": _get("Data dictionary (CSV)", _CSV),
+    "/api/v1/openapi.json": _get("This document", _json("OpenApi", "OpenAPI 3.1 description of the API.")),
+    "/data.json": _get("DCAT-US 1.1 catalog", _json("Catalog", "One dataset per published measure plus the whole "
+                                                    "table, for open-data portals to harvest.")),
+}
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    """The OpenAPI document, with this server's address."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "RecoveryStat open data API",
+            "version": "1.0.0",
+            "summary": "Read-only access to East Baton Rouge City-Parish's published flood recovery measures.",
+            "description": "Published goals and measures and their approved monthly values, the same figures as the "
+                           "public progress page. Read-only (GET), open to every site (CORS), cacheable (ETag, "
+                           "Cache-Control; send If-None-Match to get 304 when nothing changed). Dates are ISO "
+                           "8601, numbers are JSON numbers, field names are snake_case. Illustrative data set.",
+            "license": {"name": "Open Data Commons Public Domain Dedication and License (PDDL) 1.0",
+                        "url": "https://opendatacommons.org/licenses/pddl/1-0/"},
+        },
+        "servers": [{"url": base_url}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
