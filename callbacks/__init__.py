@@ -6,19 +6,12 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-<<<<<<< HEAD
-    from callbacks import dashboard, entry, guard, public, review, stat
-=======
-    from callbacks import dashboard, entry, feedback, guard, public, review
->>>>>>> main
+    from callbacks import dashboard, entry, feedback, guard, public, review, stat
 
     guard.register(app)
     public.register(app)
     dashboard.register(app)
     entry.register(app)
     review.register(app)
-<<<<<<< HEAD
-    stat.register(app)
-=======
     feedback.register(app)
->>>>>>> main
+    stat.register(app)
