@@ -110,3 +110,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(page, path):
     page.goto(path)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.get_by_label("Email")).to_be_visible()
+
+
+def test_an_admin_records_a_follow_up_sees_it_flagged_overdue_and_marks_it_done(page, axe):
+    sign_in(page, "admin")
+    page.goto("/dashboard/measures/blight-flood-structures-cleared")
+    expect(page.get_by_role("heading", name="Record a follow-up")).to_be_visible()
+    axe(page)
+    page.get_by_role("button", name="Record follow-up").click()
+    expect(page.get_by_role("alert")).to_contain_text("Say what will be done")  # nothing typed: told what to do
+    action = "Code enforcement to schedule the 40 pending demolition hearings"
+    page.get_by_label("What will be done").fill(action)
+    page.get_by_label("Due by").fill("2026-11-10")  # before the pinned today (2026-11-20): overdue
+    page.get_by_role("button", name="Record follow-up").click()
+    expect(page.get_by_role("status").filter(has_text="Follow-up recorded")).to_be_visible()
+    row = page.locator("table.follow-ups tbody tr").filter(has_text=action)
+    expect(row).to_contain_text("Overdue")
+    row.get_by_role("button", name=re.compile(r"^Mark done")).click()
+    expect(page.get_by_role("status").filter(has_text="Follow-up marked done")).to_be_visible()
+    expect(page.locator("table.follow-ups tbody tr").filter(has_text=action)).to_contain_text("Done")
