@@ -25,13 +25,15 @@ dash.register_page(
 
 
 def month_value(month: object, months: list[dict[str, str]]) -> str:
-    """The picker value ("2026-10-01") for a month in the address ("2026-10"), else the latest month."""
+    """The picker value ("2026-10-01") for a month in the address ("2026-10"), else (or if it is not over yet) the
+    latest complete month."""
+    latest = months[0]["value"]
     if isinstance(month, str) and len(month) == 7:
         try:
-            return date.fromisoformat(f"{month}-01").isoformat()
+            return min(date.fromisoformat(f"{month}-01").isoformat(), latest)
         except ValueError:
             pass
-    return months[0]["value"]
+    return latest
 
 
 def _choice(value: object) -> str:

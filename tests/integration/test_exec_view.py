@@ -145,6 +145,9 @@ def test_filters_are_written_to_the_address_and_the_page_reads_them_back(client,
     walk(layout)
     assert values["exec-month"] == "2026-09-01" and values["exec-department"] == "ocd"
     assert values["exec-status"] == "off_track" and values["exec-goal"] == "all"
+    values.clear()
+    walk(json.loads(json.dumps(page["layout"](month="2031-01"), cls=__import__("plotly").utils.PlotlyJSONEncoder)))
+    assert values["exec-month"] == "2026-10-01"  # a month not over yet opens the latest complete month
 
 
 def test_staff_measure_page_shows_unpublished_measures_revisions_and_the_follow_up_form_to_admins_only(client,
