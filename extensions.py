@@ -179,7 +179,8 @@ def cached_revision_history(measure_slug: str) -> list[RevisionEntry]:
 def briefing_data(month: date) -> dict:
     """Everything a month's Stat briefing shows (page and workbook alike), from the cached read path."""
     data = cached_overview(public=False, as_of=month)
-    previous_month = add_months(month, -1)
+    # January of year 1 (a stray stored row) has no month before it: compare it with itself (no moves).
+    previous_month = add_months(month, -1) if (month.year, month.month) != (1, 1) else month
     previous = cached_overview(public=False, as_of=previous_month)
     counts: dict[str, int] = {}
     for m in data.measures:

@@ -14,10 +14,10 @@ from layouts._components import month_options
 from layouts._stat import attention_list, what_changed
 from layouts._worklists import dashboard_summary, dashboard_table, goal_options
 from models import clock
-from models.progress import add_months, last_complete_month
+from models.progress import last_complete_month
 from models.queries import MeasureStatus, Overview
 from models.stat import needs_attention, status_moves
-from models.worklists import FILTER_ALL, filter_measures, worst_first
+from models.worklists import FILTER_ALL, filter_measures, month_before, worst_first
 
 
 def dashboard_overview(month: str | None) -> Overview:
@@ -89,10 +89,14 @@ def update_exec_changes(month: str | None, department: str | None, goal: str | N
     """What changed since the month before: status moves, new figures, corrections, departments not in."""
     data = dashboard_overview(month)
     as_of = parse_month(month) or last_complete_month(clock.today())
-    previous_month = add_months(as_of, -1)
-    previous = cached_overview(public=False, as_of=previous_month)
+    previous_month = month_before(as_of)
+    if previous_month is None:  # January of year 1 (a stray stored row): there is no month before to compare
+        moves = []
+        previous_month = as_of
+    else:
+        moves = status_moves(data, cached_overview(public=False, as_of=previous_month))
     chosen = {m.slug: m for m in _chosen(data, goal, department)}
-    return what_changed(cached_month_changes(as_of), status_moves(data, previous), previous_month, chosen)
+    return what_changed(cached_month_changes(as_of), moves, previous_month, chosen)
 
 
 def register(app: dash.Dash) -> None:

@@ -149,7 +149,10 @@ def corrections_made(session: Session, month: date, *, published_only: bool = Fa
     Staff only: a correction is shown as it was entered, approved yet or not.
     """
     month = month_start(month)
-    start, end = reporting_window(month)
+    try:
+        start, end = reporting_window(month)
+    except ValueError:  # December 9999 has no reporting window: nothing can have been recorded in it
+        return []
     who = aliased(User)
     rows = session.execute(
         select(Measure.slug, Measure.name, Department.slug, Goal.slug, Measure.unit, Measure.decimals,
