@@ -60,7 +60,7 @@ test-clock: install-test
 	for day in $(SHIFTED_CLOCKS); do \
 	  echo "== tests with the machine's clock at $$day"; \
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$day 12:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider \
-	    -m "not browser" -k "not postgres" || exit 1; \
+	    -m "not browser and not services" -k "not postgres" || exit 1; \
 	done
 
 ## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).

@@ -22,6 +22,7 @@ from extensions import (
     EXTENSION_KEY,
     Database,
     cache,
+    database,
     db_session,
     limiter,
     login_manager,
@@ -129,11 +130,15 @@ INDEX_STRING = """<!DOCTYPE html>
         <noscript>
             <div class="container py-4">
                 <h1 class="h3">RecoveryStat needs JavaScript for its pages</h1>
-                <p>Turn JavaScript on to see the progress of East Baton Rouge's flood recovery goals. Every figure is
-                also published as plain data that needs no script:
-                <a href="/api/v1/values.csv">all published values (CSV)</a>,
-                <a href="/api/v1/values.json">the same as JSON</a>, and
-                <a href="/developers">the data downloads and API</a>.</p>
+                <p>Turn JavaScript on to see the progress of East Baton Rouge's flood recovery goals. Every figure
+                is also published as plain data that needs no script:</p>
+                <ul>
+                    <li><a href="/api/v1/measures">the plain facts</a>: each published measure's latest figure,
+                    status, target and source;</li>
+                    <li><a href="/api/v1/values.csv">the data downloads</a>: every published monthly figure as CSV
+                    (<a href="/api/v1/values.json">or JSON</a>);</li>
+                    <li><a href="/developers">the open-data page</a>: every download and the API.</li>
+                </ul>
             </div>
         </noscript>
         {%app_entry%}
@@ -239,6 +244,36 @@ def _register_cli(server: Flask) -> None:
                 click.echo(f"Seed data not loaded, nothing was written: {error}", err=True)
                 sys.exit(1)
         click.echo(report.summary())
+
+    @server.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path):
+        """Write everything (goals, measures, values with states, revisions, accounts, audit, ...) to PATH."""
+        from models.backup import BackupError, write_backup
+
+        with server.app_context():
+            try:
+                with database().engine.connect() as conn:
+                    summary = write_backup(conn, path)
+            except BackupError as error:
+                click.echo(f"Backup not written: {error}", err=True)
+                sys.exit(1)
+        click.echo(f"Backup written to {path}: {summary.text()}")
+
+    @server.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(path: Path):
+        """Restore a backup into an empty, migrated database (all or nothing)."""
+        from models.backup import BackupError, restore_backup
+
+        with server.app_context():
+            try:
+                with database().engine.begin() as conn:
+                    summary = restore_backup(conn, path)
+            except BackupError as error:
+                click.echo(f"Nothing was restored: {error}", err=True)
+                sys.exit(1)
+        click.echo(f"Restored {path}: {summary.text()}")
 
     @server.cli.command("create-user")
     @click.argument("email")

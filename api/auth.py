@@ -38,15 +38,18 @@ def load_user(session_id: str) -> User | None:
 
 # Where each role starts its work after signing in (when no page asked for the sign-in).
 START_PAGES = {"viewer": "/dashboard", "editor": "/entry", "admin": "/review"}
+# Never somewhere to go on to after signing in: the form again, or straight back out.
+NOT_A_DESTINATION = frozenset({"/login", "/logout"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after sign-in, never another host; anything else gives `default`."""
+    """Only same-site pages are followed after sign-in, never another host nor the sign-in and sign-out routes
+    themselves; anything else gives `default`."""
     if not target or len(target) > 2000:
         return default
     parts = urlsplit(target)
     if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ord(c) < 32 or c == "\x7f" for c in target)):
+            or any(ord(c) < 32 or c == "\x7f" for c in target) or parts.path.rstrip("/") in NOT_A_DESTINATION):
         return default
     return target
 
@@ -55,8 +58,22 @@ def _too_many_attempts(_limit) -> object:
     return redirect("/login?" + urlencode({"error": "limited"}))
 
 
+def _account_key() -> str:
+    """Rate-limit key of the account being tried (whatever address the attempts come from)."""
+    return "account:" + normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count against an account: a colleague signing in does not use up anyone's tries."""
+    return response.status_code == 302 and "error=invalid" in (response.location or "")
+
+
+# Per address: generous, so a dozen colleagues behind one office address do not lock each other out. Per account:
+# five failures a minute, then thirty an hour - a guesser spread over many addresses still gets few tries, and
+# the wait grows with persistence.
 @bp.post("/login")
-@limiter.limit("10 per minute", on_breach=_too_many_attempts)
+@limiter.limit("60 per minute", on_breach=_too_many_attempts)
+@limiter.limit("5 per minute;30 per hour", key_func=_account_key, deduct_when=_failed, on_breach=_too_many_attempts)
 def login():
     """Check the posted email and password; on success go on to `next`, else back to the form with a message."""
     email = normalize_email(request.form.get("email", ""))

@@ -406,15 +406,22 @@ def _latest_before(conn: Connection, approved_only: bool, before: date, measure_
 
 
 def earliest_period(session: Session, *, published_only: bool, approved_only: bool) -> date | None:
-    """The first month with a figure the audience may see (None when there is none), for month pickers."""
-    stmt = select(func.min(Measurement.period)).where(visible_to(approved_only))
+    """The first month of data the audience may see (None when there is none), for month pickers: the earliest
+    figure or measure baseline, whichever comes first."""
+    figures = select(func.min(Measurement.period)).where(visible_to(approved_only))
+    baselines = select(func.min(Measure.baseline_period))
     if published_only:
-        stmt = (stmt.join(Measure, Measure.id == Measurement.measure_id).join(Goal, Goal.id == Measure.goal_id)
-                .where(Measure.published.is_(True), Goal.published.is_(True)))
-    first = session.scalar(stmt)
-    if isinstance(first, str):  # SQLite returns an aggregate of dates as text
-        first = date.fromisoformat(first)
-    return first
+        figures = (figures.join(Measure, Measure.id == Measurement.measure_id)
+                   .join(Goal, Goal.id == Measure.goal_id).where(Measure.published.is_(True), Goal.published.is_(True)))
+        baselines = baselines.join(Goal, Goal.id == Measure.goal_id).where(Measure.published.is_(True),
+                                                                          Goal.published.is_(True))
+    found = [_as_period(session.scalar(stmt)) for stmt in (figures, baselines)]
+    return min((period for period in found if period is not None), default=None)
+
+
+def _as_period(value: date | str | None) -> date | None:
+    """A date from an aggregate (SQLite returns an aggregate of dates as text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # --- one measure, one goal: the read path of the goal and measure pages -----------------------------------------

@@ -137,33 +137,6 @@ def test_month_picker_offers_every_month_since_the_data_starts_and_changes_the_m
     expect(page.get_by_role("heading", name=PUBLISHED_GOALS[0]["title"], exact=True)).to_be_visible()
 
 
-def test_keyboard_focus_is_visible_on_the_dark_navigation_bar(page):
-    open_public_page(page)
-    page.keyboard.press("Tab")  # the skip link
-    page.keyboard.press("Tab")  # the brand link on the dark bar
-    focused = page.evaluate("""() => {
-        const el = document.activeElement, style = getComputedStyle(el);
-        return {inNav: !!el.closest('.navbar-dark'), width: parseFloat(style.outlineWidth),
-                color: style.outlineColor, styleName: style.outlineStyle};
-    }""")
-    assert focused["inNav"], focused
-    assert focused["styleName"] != "none" and focused["width"] >= 2, focused
-    rgb = [int(c) for c in re.findall(r"\d+", focused["color"])[:3]]
-    assert contrast(rgb, (33, 37, 41)) >= 3, focused  # against Bootstrap's dark navbar background
-
-
-def contrast(a, b) -> float:
-    """WCAG contrast ratio of two sRGB colours."""
-    def luminance(rgb):
-        channels = []
-        for c in rgb:
-            c /= 255
-            channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
 def test_each_how_this_is_counted_toggle_names_its_measure(page):
     open_public_page(page)
     names = page.locator("summary").evaluate_all("els => els.map(e => e.textContent.trim())")

@@ -54,6 +54,28 @@ def test_each_role_lands_on_its_own_start_page_unless_a_page_asked(client, who, 
     assert client.post("/login", data=data).headers["Location"] == start
     client.post("/logout")
     assert client.post("/login", data={**data, "next": "/measures/x?y=1"}).headers["Location"] == "/measures/x?y=1"
+    client.post("/logout")
+    # An empty `next`, or one naming the sign-in or sign-out route itself, is no destination: the start page.
+    for target in ("", "/login", "/login?next=/review", "/logout", "/logout/"):
+        response = client.post("/login", data={**data, "next": target})
+        assert response.headers["Location"] == start, target
+        assert "Sign out" in client.get("/_dash-layout").get_data(as_text=True), target  # still signed in
+        client.post("/logout")
+
+
+def test_without_javascript_the_page_points_to_the_plain_data(client):
+    """The shell's <noscript> says the pages need JavaScript and links the plain facts and the data downloads."""
+    html = client.get("/").get_data(as_text=True)
+    noscript = re.search(r"<noscript>(.*?)</noscript>", html, re.S)
+    assert noscript is not None
+    text = noscript.group(1)
+    assert "needs JavaScript" in text
+    links = {label: href for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', text)}
+    assert links["the data downloads"] == "/api/v1/values.csv"
+    assert links["the plain facts"] == "/api/v1/measures"
+    assert links["the open-data page"] == "/developers"
+    for href in links.values():
+        assert client.get(href).status_code == 200, href
 
 
 def test_logout_signs_out_and_audits(client, dash_app):
@@ -156,14 +178,34 @@ def test_public_callback_still_answers_when_signed_out(client):
     assert "Keep recovery reporting on time" not in text  # the unpublished goal
 
 
-def test_login_is_rate_limited(db_url):
-    """Repeated sign-in attempts from one address are slowed down with a clear message."""
+def test_login_is_rate_limited_per_address(db_url):
+    """Many sign-in attempts from one address are slowed down with a clear message."""
     app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
     client = app.server.test_client()
-    locations = [client.post("/login", data={"email": "x@example.org", "password": "nope"}).headers["Location"]
-                 for _ in range(12)]
-    assert all("error=invalid" in loc for loc in locations[:10])
+    locations = [client.post("/login", data={"email": f"x{i}@example.org", "password": "nope"}).headers["Location"]
+                 for i in range(62)]
+    assert all("error=invalid" in loc for loc in locations[:60])
     assert "error=limited" in locations[-1]
+
+
+def test_one_account_is_protected_whatever_address_the_guesses_come_from(db_url):
+    app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    client = app.server.test_client()
+    target = TEST_USERS["admin"][0]
+
+    def attempt(password: str, address: str) -> str:
+        return client.post("/login", data={"email": target, "password": password},
+                           environ_base={"REMOTE_ADDR": address}).headers["Location"]
+
+    tried = [attempt("guess", f"10.0.0.{i}") for i in range(20)]
+    assert all("error=invalid" in loc for loc in tried[:5])
+    assert all("error=limited" in loc for loc in tried[5:])
+    # Even the right password waits: the account is cooling down, not the person's address.
+    assert "error=limited" in attempt(TEST_PASSWORD, "10.0.1.1")
+    # A colleague's account behind the same office address is unaffected.
+    colleague = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD},
+                            environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert colleague.headers["Location"] == "/dashboard"
 
 
 def test_inactive_user_cannot_sign_in(client, dash_app):

@@ -70,6 +70,7 @@ def own_redis():
         stop()
 
 
+@pytest.mark.services
 def test_the_app_keeps_serving_when_redis_goes_away(db_url, own_redis, caplog):
     from app import create_app
 

@@ -53,6 +53,7 @@ def gunicorn(templates, tmp_path):
         cleanup()
 
 
+@pytest.mark.services
 def test_the_production_server_answers_and_opens_no_shared_control_socket(gunicorn):
     base, home = gunicorn
     assert wait_for(f"{base}/healthz") == 200

@@ -237,3 +237,40 @@ def test_no_measure_in_the_seed_has_a_status_and_forecast_that_contradict(sessio
                 worst = min((m.status for m in goal.measures if m.status != "no_data"),
                             key=["off_track", "at_risk", "on_track", "achieved"].index, default="no_data")
                 assert goal.status == worst
+
+
+def test_month_pickers_start_at_the_first_figure_or_baseline_the_audience_may_see(session, empty_session):
+    from models.queries import earliest_period
+
+    def first_month(*, public: bool) -> date | None:
+        return earliest_period(session, published_only=public, approved_only=public)
+
+    visible = (select(Measure).join(Goal, Goal.id == Measure.goal_id)
+               .where(Measure.published.is_(True), Goal.published.is_(True)))
+    public_first_figure = session.scalar(
+        select(Measurement.period).join(Measure, Measure.id == Measurement.measure_id)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .where(Measurement.state == "approved", Measure.published.is_(True), Goal.published.is_(True))
+        .order_by(Measurement.period).limit(1))
+    public_first_baseline = min(m.baseline_period for m in session.scalars(visible))
+    assert first_month(public=True) == min(public_first_figure, public_first_baseline) < date(2018, 1, 1)
+    assert first_month(public=False) <= first_month(public=True)
+
+    # A hidden measure's earlier baseline widens the staff picker only; a published one's widens both.
+    hidden = session.scalar(select(Measure).where(Measure.published.is_(False)).order_by(Measure.slug).limit(1))
+    shown = session.scalars(visible.order_by(Measure.slug)).first()
+    hidden.baseline_period = date(2016, 9, 1)
+    session.flush()
+    assert first_month(public=False) == date(2016, 9, 1)
+    assert first_month(public=True) == min(public_first_figure, public_first_baseline)
+    shown.baseline_period = date(2016, 10, 1)
+    session.flush()
+    assert (first_month(public=False), first_month(public=True)) == (date(2016, 9, 1), date(2016, 10, 1))
+
+    # A submitted (not yet approved) figure from before every baseline counts for staff, not for the public.
+    session.add(Measurement(measure_id=shown.id, period=date(2016, 8, 1), value=shown.baseline_value,
+                            state="submitted"))
+    session.flush()
+    assert (first_month(public=False), first_month(public=True)) == (date(2016, 8, 1), date(2016, 10, 1))
+
+    assert earliest_period(empty_session, published_only=True, approved_only=True) is None
