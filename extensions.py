@@ -25,9 +25,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import clock
 from models.audit import current_data_version
 from models.base import make_engine, make_session_factory, session_scope
-from models.progress import judging_day
+from models.progress import add_months, judging_day
 from models.queries import GoalDetail, MeasureDetail, Overview, earliest_period, goal_detail, measure_detail, overview
 from models.services import Actor
+from models.stat import (
+    FollowUpItem,
+    MonthChanges,
+    RevisionEntry,
+    follow_ups,
+    month_changes,
+    needs_attention,
+    revision_history,
+    status_moves,
+)
 
 log = logging.getLogger("recoverystat.cache")
 
@@ -145,6 +155,41 @@ def cached_goal_detail(slug: str, *, public: bool, today: date | None = None) ->
     return _cached(f"goal:{'public' if public else 'internal'}:{today}:{slug}",
                    lambda session: goal_detail(session, slug, published_only=public, approved_only=public,
                                                today=today))
+
+
+def cached_month_changes(month: date) -> MonthChanges:
+    """New figures, corrections and departments not in for a month (staff view), cached by data version."""
+    return _cached(f"changes:{month.isoformat()}", lambda session: month_changes(session, month))
+
+
+def cached_follow_ups(measure_slugs: tuple[str, ...] | None = None, *,
+                      open_only: bool = False) -> list[FollowUpItem]:
+    """Follow-ups of some measures (or all), cached by data version."""
+    key = ",".join(measure_slugs) if measure_slugs is not None else "*"
+    return _cached(f"follow-ups:{open_only}:{key}",
+                   lambda session: follow_ups(session, measure_slugs=None if measure_slugs is None
+                                              else list(measure_slugs), open_only=open_only))
+
+
+def cached_revision_history(measure_slug: str) -> list[RevisionEntry]:
+    """Every change to a measure's figures, newest first, cached by data version."""
+    return _cached(f"revisions:{measure_slug}", lambda session: revision_history(session, measure_slug))
+
+
+def briefing_data(month: date) -> dict:
+    """Everything a month's Stat briefing shows (page and workbook alike), from the cached read path."""
+    data = cached_overview(public=False, as_of=month)
+    # January of year 1 (a stray stored row) has no month before it: compare it with itself (no moves).
+    previous_month = add_months(month, -1) if (month.year, month.month) != (1, 1) else month
+    previous = cached_overview(public=False, as_of=previous_month)
+    counts: dict[str, int] = {}
+    for m in data.measures:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    return {
+        "month": month, "previous": previous_month, "counts": counts, "moves": status_moves(data, previous),
+        "changes": cached_month_changes(month), "measures": {m.slug: m for m in data.measures},
+        "attention": needs_attention(data.measures), "open_items": cached_follow_ups(open_only=True),
+    }
 
 
 def _cached(name: str, compute):

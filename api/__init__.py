@@ -9,6 +9,7 @@ def register(server: Flask) -> None:
     """Register every blueprint of this package on the Flask server."""
     from api import hardening
     from api.auth import bp as auth_bp
+    from api.briefing import bp as briefing_bp
     from api.embed import bp as embed_bp
     from api.health import bp as health_bp
     from api.opendata import bp as opendata_bp
@@ -19,4 +20,5 @@ def register(server: Flask) -> None:
     server.register_blueprint(health_bp)
     server.register_blueprint(opendata_bp)
     server.register_blueprint(embed_bp)
+    server.register_blueprint(briefing_bp)
     server.register_error_handler(405, method_not_allowed)

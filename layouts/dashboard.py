@@ -1,6 +1,8 @@
 """The internal recovery dashboard: every measure, published or not, worst first, for staff and the mayor's office."""
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -22,8 +24,27 @@ dash.register_page(
 )
 
 
-def layout(**_query) -> html.Div:
-    """Filters, a status summary and one table of every measure; the callbacks fill in the data."""
+def month_value(month: object, months: list[dict[str, str]]) -> str:
+    """The picker value ("2026-10-01") for a month in the address ("2026-10"), else (or if it is not over yet) the
+    latest complete month."""
+    latest = months[0]["value"]
+    if isinstance(month, str) and len(month) == 7:
+        try:
+            return min(date.fromisoformat(f"{month}-01").isoformat(), latest)
+        except ValueError:
+            pass
+    return latest
+
+
+def _choice(value: object) -> str:
+    """A goal, department or status slug from the address, or "all"."""
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else FILTER_ALL
+
+
+def layout(month: str | None = None, department: str | None = None, goal: str | None = None,
+           status: str | None = None, **_query) -> html.Div:
+    """Filters (read from the address, so a copied link reproduces the view), Needs attention, What changed, a status
+    summary and one table of every measure; the callbacks fill in the data."""
     months = month_options(clock.today())
     return html.Div(
         [
@@ -34,19 +55,30 @@ def layout(**_query) -> html.Div:
                 "figure is in.",
                 className="lead fs-6",
             ),
+            dcc.Location(id=ids.EXEC_URL, refresh=False),
             dbc.Row(
                 [
                     dbc.Col(labelled("Show measures as of", dbc.Select(id=ids.EXEC_MONTH, options=months,
-                                                                      value=months[0]["value"]), ids.EXEC_MONTH),
-                            md=4),
+                                                                      value=month_value(month, months)),
+                                     ids.EXEC_MONTH), md=3),
+                    dbc.Col(labelled("Department", dbc.Select(id=ids.EXEC_DEPARTMENT,
+                                                              options=[{"label": "All departments",
+                                                                        "value": FILTER_ALL}],
+                                                              value=_choice(department)), ids.EXEC_DEPARTMENT), md=3),
                     dbc.Col(labelled("Goal", dbc.Select(id=ids.EXEC_GOAL,
                                                         options=[{"label": "All goals", "value": FILTER_ALL}],
-                                                        value=FILTER_ALL), ids.EXEC_GOAL), md=4),
+                                                        value=_choice(goal)), ids.EXEC_GOAL), md=3),
                     dbc.Col(labelled("Status", dbc.Select(id=ids.EXEC_STATUS, options=STATUS_FILTER_OPTIONS,
-                                                          value=FILTER_ALL), ids.EXEC_STATUS), md=4),
+                                                          value=_choice(status)), ids.EXEC_STATUS), md=3),
                 ],
                 className="g-3 mb-1",
             ),
+            html.P(["Copy the address to share this view with these filters. ",
+                    dcc.Link("Open the monthly Stat briefing", href="/dashboard/briefing", id="exec-briefing-link"),
+                    "."], className="small"),
+            dcc.Loading(html.Div(id=ids.EXEC_ATTENTION), type="default", delay_show=300),
+            html.Div(id=ids.EXEC_CHANGES),
+            html.H2("Every measure", className="h4 mt-4"),
             html.Div(id=ids.EXEC_SUMMARY, **{"aria-live": "polite"}),
             dcc.Loading(html.Div(id=ids.EXEC_TABLE), type="default", delay_show=300),
         ]

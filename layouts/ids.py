@@ -70,3 +70,28 @@ PUB_GOAL_SLUG = "pub-goal-slug"
 PUB_GOAL_PAGE = "pub-goal-page"
 PUB_MEASURE_SLUG = "pub-measure-slug"
 PUB_MEASURE_PAGE = "pub-measure-page"
+
+# Executive view: filters in the address, needs attention, what changed
+EXEC_URL = "exec-url"  # dcc.Location(refresh=False): the filters are written to its `search`
+EXEC_DEPARTMENT = "exec-department"
+EXEC_ATTENTION = "exec-attention"
+EXEC_CHANGES = "exec-changes"
+
+# Staff measure page and follow-ups
+EXEC_MEASURE_SLUG = "exec-measure-slug"
+EXEC_MEASURE_PAGE = "exec-measure-page"
+EXEC_FOLLOW_UPS = "exec-follow-ups"
+ADMIN_FOLLOW_UP_ACTION = "admin-follow-up-action"
+EXEC_MEASURE_MORE = "exec-measure-more"  # the page below the follow-ups: facts, every month, revisions
+EXEC_FOLLOW_UP_SECTION = "exec-follow-up-section"
+EXEC_FOLLOW_UP_FORM = "exec-follow-up-form"  # shown to admins only (the save callback is admin-only anyway)
+EXEC_FOLLOW_UP_DEPARTMENT = "exec-follow-up-department"
+ADMIN_FOLLOW_UP_DUE = "admin-follow-up-due"
+ADMIN_FOLLOW_UP_SAVE = "admin-follow-up-save"
+ADMIN_FOLLOW_UP_FEEDBACK = "admin-follow-up-feedback"
+ADMIN_FOLLOW_UP_CHANGED = "admin-follow-up-changed"  # store bumped after a follow-up is recorded or closed
+ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type": ..., "id": follow-up id}
+
+# Monthly Stat briefing
+EXEC_BRIEFING_MONTH = "exec-briefing-month"
+EXEC_BRIEFING = "exec-briefing"

@@ -50,6 +50,7 @@ def _tables() -> list[Table]:
     import models.audit
     import models.catalog
     import models.feedback
+    import models.followups
     import models.measurements
     import models.org  # noqa: F401
 

@@ -217,10 +217,13 @@ def worst_first(measures: Iterable[MeasureStatus]) -> list[MeasureStatus]:
 
 
 def filter_measures(measures: Iterable[MeasureStatus], *, goal: str | None = None,
-                    status: str | None = None) -> list[MeasureStatus]:
-    """Measures of one goal (slug; None or "all" for every goal) in one status or worklist (see FILTER_*)."""
+                    status: str | None = None, department: str | None = None) -> list[MeasureStatus]:
+    """Measures of one goal and owner department (slugs; None or "all" for every one) in one status or worklist
+    (see FILTER_*)."""
     chosen = []
     for m in measures:
+        if department and department != FILTER_ALL and m.department_slug != department:
+            continue
         if goal and goal != FILTER_ALL and m.goal_slug != goal:
             continue
         if status and status != FILTER_ALL:

@@ -38,7 +38,8 @@ def test_dashboard_summary_lists_every_goal_with_its_status(client, dash_app):
     login(client, "viewer")
     expected = goal_statuses(dash_app, public=False)
     response = post_callback(client, "exec-summary.children", [{"id": "exec-month", "property": "value"},
-                                                               {"id": "exec-goal", "property": "value", "value": "all"}])
+                                                               {"id": "exec-goal", "property": "value", "value": "all"},
+                                                               {"id": "exec-department", "property": "value"}])
     assert response.status_code == 200
     shown = words(response.get_json()["response"]["exec-summary"]["children"])
     for title, status in expected.values():
@@ -73,7 +74,8 @@ def test_wide_staff_tables_scroll_in_a_focusable_named_region(client, dash_app):
     response = post_callback(client, "exec-table.children", [{"id": "exec-month", "property": "value"},
                                                              {"id": "exec-goal", "property": "value", "value": "all"},
                                                              {"id": "exec-status", "property": "value",
-                                                              "value": "all"}])
+                                                              "value": "all"},
+                                                             {"id": "exec-department", "property": "value"}])
     wrapper = response.get_json()["response"]["exec-table"]["children"]["props"]
     assert wrapper["className"] == "table-responsive" and wrapper["tabIndex"] == "0"
     assert wrapper["role"] == "region" and wrapper["aria-label"].startswith("Measures table")

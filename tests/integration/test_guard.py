@@ -128,7 +128,8 @@ def test_output_ids_reads_multi_output_and_pattern_matching_keys():
     assert callback_audience("nav.children") is None
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/entry", "/review"])
+@pytest.mark.parametrize("path", ["/dashboard", "/entry", "/review", "/dashboard/briefing",
+                                  "/dashboard/measures/homes-repaired"])
 def test_protected_page_get_redirects_anonymous_to_login(client, path):
     """Opening an internal page without signing in leads to the sign-in form, which returns there."""
     response = client.get(path)

@@ -417,7 +417,8 @@ def test_anonymous_callbacks_are_refused_with_401(client, dash_app, rental):
     assert save_entry(client, rental, THIS_MONTH, "10").status_code == 401
     assert post_callback(client, "exec-table.children", [prop("exec-month", "value", LAST_MONTH.isoformat()),
                                                          prop("exec-goal", "value", "all"),
-                                                         prop("exec-status", "value", "all")]).status_code == 401
+                                                         prop("exec-status", "value", "all"),
+                   prop("exec-department", "value", "all")]).status_code == 401
     assert counts(dash_app) == before
 
 
@@ -431,7 +432,8 @@ def test_dashboard_shows_unpublished_measures_and_pending_values_to_a_viewer(cli
         unpublished = session.scalar(select(Measure.name).where(Measure.published.is_(False)).order_by(Measure.id))
     response = post_callback(client, "exec-table.children", [prop("exec-month", "value", LAST_MONTH.isoformat()),
                                                              prop("exec-goal", "value", "all"),
-                                                             prop("exec-status", "value", "all")])
+                                                             prop("exec-status", "value", "all"),
+                   prop("exec-department", "value", "all")])
     assert response.status_code == 200
     table = text_of(response.get_json()["response"]["exec-table"]["children"])
     assert unpublished in table and "Not published" in table and "Awaiting approval" in table
@@ -448,7 +450,8 @@ def test_dashboard_lists_worst_first_and_filters(client, dash_app):
         """The dashboard table's JSON for a goal and status filter."""
         response = post_callback(client, "exec-table.children", [prop("exec-month", "value", LAST_MONTH.isoformat()),
                                                                  prop("exec-goal", "value", goal),
-                                                                 prop("exec-status", "value", status)])
+                                                                 prop("exec-status", "value", status),
+                   prop("exec-department", "value", "all")])
         return json.dumps(response.get_json()["response"]["exec-table"]["children"])
 
     everything = table("all", "all")

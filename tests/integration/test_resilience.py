@@ -168,5 +168,6 @@ def test_same_origin_browser_writes_keep_working(client, dash_app):
                            headers=headers)
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     ok = post_callback(client, "exec-summary.children", [{"id": "exec-month", "property": "value"},
-                                                         {"id": "exec-goal", "property": "value", "value": "all"}])
+                                                         {"id": "exec-goal", "property": "value", "value": "all"},
+                                                         {"id": "exec-department", "property": "value"}])
     assert ok.status_code == 200
