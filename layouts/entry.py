@@ -106,7 +106,7 @@ def month_grid(months: list[dict[str, str]], default_month: str) -> html.Section
             html.P("Pick the month, type each figure in the Value column (Enter or Tab moves on), check what it was "
                    "understood as, and save once. A figure that changes a stored one needs a reason.",
                    className="small"),
-            labelled("Month of the grid", dbc.Select(id=ids.ENTRY_GRID_MONTH, options=months, value=default_month),
+            labelled("Grid month", dbc.Select(id=ids.ENTRY_GRID_MONTH, options=months, value=default_month),
                      ids.ENTRY_GRID_MONTH),
             dag.AgGrid(id=ids.ENTRY_GRID, columnDefs=GRID_COLUMNS, rowData=[],
                        getRowId="params.data.measure_id", defaultColDef={"resizable": True},

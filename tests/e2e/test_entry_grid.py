@@ -15,7 +15,7 @@ def value_cell(page, row: int):
 
 def test_typed_values_are_understood_and_a_bad_one_blocks_the_save(page, axe):
     sign_in_and_open(page, "editor", "Enter figures", "Enter monthly figures")
-    page.get_by_label("Month of the grid").select_option(label=f"{this_month()} (this month)")
+    page.get_by_label("Grid month").select_option(label=f"{this_month()} (this month)")
     expect(value_cell(page, 0)).to_be_visible()
     value_cell(page, 0).click()
     page.keyboard.type("45%")

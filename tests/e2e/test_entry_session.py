@@ -25,7 +25,7 @@ def test_a_save_after_signing_out_in_another_tab_says_so_and_keeps_the_figure(pa
     expect(other_tab.get_by_text("signed out", exact=False).first).to_be_visible()
     other_tab.close()
 
-    page.get_by_role("button", name=re.compile("^Save")).click()
+    page.get_by_role("button", name=re.compile("^Save (figure|correction)")).click()
     message = page.get_by_role("alert").filter(has_text="You are no longer signed in")
     expect(message).to_be_visible()
     expect(message.get_by_role("link", name="Sign in again (opens a new tab)")).to_have_attribute(
@@ -41,7 +41,7 @@ def test_switching_measure_clears_the_last_result(page):
     control(page, MEASURE).select_option(index=1)
     control(page, MONTH).select_option(index=3)
     control(page, VALUE).fill("not a number")
-    page.get_by_role("button", name=re.compile("^Save")).click()
+    page.get_by_role("button", name=re.compile("^Save (figure|correction)")).click()
     expect(page.get_by_role("main").get_by_role("alert")).to_contain_text("is not a number")
     control(page, MEASURE).select_option(index=2)
     expect(page.get_by_role("main").get_by_role("alert")).to_have_count(0)
