@@ -90,3 +90,33 @@ def test_downgrade_to_base_and_upgrade_to_head_again(empty_db_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == revision
     engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_data_keeps_every_row(db_url):
+    """Deployments upgrade with their data in place: step back to the foundation's schema and forward again."""
+    config = alembic_config(db_url)
+    engine = make_engine(db_url)
+
+    def counts(conn) -> dict[str, int]:
+        return {table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+                for table in ("department", "goal", "measure", "measurement", "revision", "app_user", "audit_event")}
+
+    with engine.connect() as conn:
+        before = counts(conn)
+        approved = conn.execute(text("SELECT COUNT(*) FROM measurement WHERE state = 'approved'")).scalar_one()
+    assert before["measurement"] > 1000 and before["app_user"] == 4
+    engine.dispose()
+
+    command.downgrade(config, "0002")
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        assert counts(conn) == before
+        assert conn.execute(text("SELECT COUNT(*) FROM measurement WHERE approved_value IS NOT NULL "
+                                 "AND state = 'approved'")).scalar_one() == approved
+        tokens = conn.execute(text("SELECT session_token FROM app_user")).scalars().all()
+        assert all(tokens) and len(set(tokens)) == len(tokens)
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
