@@ -27,7 +27,7 @@ PHONE_VIEWPORT = {"width": 375, "height": 812}
 TIMEOUT_MS = 20_000
 E2E_DIR = Path(__file__).resolve().parent
 
-# axe-core scans every element of every page: nothing is excluded.
+# axe-core scans every element of every page, leaving nothing out.
 
 
 def browser_unavailable() -> str | None:
