@@ -10,6 +10,7 @@ from typing import Any
 import dash
 import pandas as pd
 from sqlalchemy import select
+from test_pages_callbacks import prop, text_of
 
 from conftest import TEST_USERS, login, post_callback
 from extensions import EXTENSION_KEY
@@ -22,27 +23,6 @@ from models.stat import needs_attention
 
 MONTH = date(2026, 10, 1)
 TODAY = date(2026, 11, 20)  # the tests' pinned clock
-
-
-def prop(component_id: Any, name: str, value: Any = None) -> dict:
-    """One input/state entry; None is sent without "value", as the browser does."""
-    entry = {"id": component_id, "property": name}
-    if value is not None:
-        entry["value"] = value
-    return entry
-
-
-def text_of(node: Any) -> str:
-    """All the text a rendered component tree shows."""
-    if isinstance(node, str):
-        return node
-    if isinstance(node, (int, float)) and not isinstance(node, bool):
-        return str(node)
-    if isinstance(node, list):
-        return " ".join(text_of(n) for n in node)
-    if isinstance(node, dict):
-        return text_of(node.get("props", {}).get("children")) if "props" in node else ""
-    return ""
 
 
 def hrefs(node: Any) -> list[str]:
