@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from api.opendata import answer_etag
 from extensions import cache, cached_measure_detail, db_session
+from layouts._components import STATUS_STYLE  # one icon per status, as every page shows it
 from layouts.figures import progress_chart
 from models.progress import STATUS_LABELS, format_month, format_value
 from models.queries import values
@@ -30,7 +31,6 @@ EMBED_CSP = {
     "base-uri": "'self'",
     "form-action": "'self'",
 }
-STATUS_ICONS = {"achieved": "★", "on_track": "✓", "at_risk": "!", "off_track": "✕", "no_data": "–"}
 TABLE_MONTHS = 12
 
 PAGE = """<!DOCTYPE html>
@@ -113,7 +113,7 @@ def render_embed(slug: str) -> tuple[int, str]:
     rows = [(format_month(r.period), format_value(r.value, measure.unit, measure.decimals), STATUS_LABELS[r.status])
             for r in recent]
     html = render_template_string(
-        PAGE, m=measure, icon=STATUS_ICONS[measure.status], label=STATUS_LABELS[measure.status], rows=rows,
+        PAGE, m=measure, icon=STATUS_STYLE[measure.status][0], label=STATUS_LABELS[measure.status], rows=rows,
         chart_json=chart_json, plotly=PLOTLY, page_url=f"{base}/measures/{slug}",
         csv_url=f"{base}/api/v1/measures/{slug}/values.csv",
         target=format_value(measure.target_value, measure.unit, measure.decimals),
