@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 
 
-
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings from the environment (12-factor), then `overrides`; refuses to run in production without a secret."""
     overrides = dict(overrides or {})
