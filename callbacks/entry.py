@@ -198,6 +198,9 @@ def save_entry_grid(n_clicks: int | None, month: Any, rows: list[dict[str, Any]]
     if actor is None or period is None or not rows:
         raise PreventUpdate
     typed = [row for row in rows if str(row.get("value") or "").strip()]
+    if not typed:
+        return dash.no_update, alert("error", "There is nothing to save yet: type a figure in the Value column of a "
+                                              "measure, then save.")
     figures = [FigureRow(measure_id=int(row["measure_id"]), value=row["value"], note=row.get("note") or None,
                          reason=row.get("reason") or None, seen_version=row.get("version")) for row in typed]
     try:

@@ -58,7 +58,7 @@ AUDIENCE_ROLES = {
 }
 ROLES = (None, "viewer", "editor", "state_editor", "admin")
 # Values for the variables of a rule: a real slug, a real file.
-SAMPLE = {"slug": "homes-repaired", "path": "about", "filename": "recoverystat.css", "rest": "nothing-here",
+SAMPLE = {"slug": "rla-homeowners-awarded-ebr", "path": "about", "filename": "recoverystat.css", "rest": "nothing-here",
           "package_name": "dash", "fingerprinted_path": "none.js", "token": "not-a-token"}
 
 
