@@ -48,9 +48,10 @@ lint: install-test
 	$(BIN)/mypy
 
 ## Lint, then the whole test suite; PostgreSQL and browser tests run when TEST_DATABASE_URL is set and Chromium is
-## installed.
+## installed. Test files are spread over TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## The suite (database and callback tests, SQLite) on shifted clocks: it must pass whatever the date is.
 ## Needs libfaketime (`apt-get install faketime`).
@@ -60,6 +61,7 @@ test-clock: install-test
 	for day in $(SHIFTED_CLOCKS); do \
 	  echo "== tests with the machine's clock at $$day"; \
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$day 12:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider \
+	    -n $(TEST_WORKERS) --dist loadfile \
 	    -m "not browser and not services" -k "not postgres" || exit 1; \
 	done
 
