@@ -76,6 +76,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
+        # Mail relay for one-time password links (optional: without it the admin passes the link on).
+        **{name: os.environ.get(name) for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
+                                                   "MAIL_USE_TLS", "MAIL_FROM")},
     }
     settings.update(overrides)
     return settings
