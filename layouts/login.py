@@ -11,6 +11,7 @@ MESSAGES = {
     "invalid": "That email and password do not match an active account. Check both and try again.",
     "limited": "Too many sign-in attempts. Wait a minute, then try again.",
     "signed-out": "You are signed out.",
+    "password-set": "Your password is set. Sign in with your email and the new password.",
 }
 
 
