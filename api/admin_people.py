@@ -68,8 +68,7 @@ def _page(*, status: int = 200, **values: Any) -> Response:
     """The set-password page, never cached nor leaking its address (the token) to other sites."""
     html = render_template_string(PAGE, minimum=MIN_PASSWORD_LENGTH, action=request.path, **values)
     response = Response(html, status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"  # (the page's meta tag keeps its address out of Referer headers)
     return response
 
 
@@ -131,3 +130,4 @@ def audit_csv():
         "Content-Disposition": f'attachment; filename="recoverystat-audit-{stamp}.csv"',
         "Cache-Control": "no-store",
     })
+

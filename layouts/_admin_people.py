@@ -5,6 +5,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import dash_bootstrap_components as dbc
 from dash import html
 
 from layouts._worklists import scroll_region, when
@@ -87,8 +88,7 @@ def issued_link(link: IssuedLink, url: str, field_id: str, emailed: str | None) 
     return html.Div([
         html.Label(f"One-time link for {link.display_name} ({link.email}): copy it and pass it on", htmlFor=field_id,
                    className="form-label fw-semibold"),
-        html.Input(id=field_id, value=url, readOnly=True, className="form-control font-monospace",
-                   **{"aria-describedby": f"{field_id}-hint"}),
+        dbc.Input(id=field_id, value=url, readonly=True, type="text", className="font-monospace"),
         html.P([f"It works once and expires on {when(link.expires_at)}. It is not shown again: if it is lost, send "
                 "a new one. ", emailed or "Mail is not set up on this server, so it was not emailed."],
                id=f"{field_id}-hint", className="small mt-1 mb-0"),
