@@ -25,7 +25,7 @@ PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>Set your password - RecoveryStat</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/00-bootstrap-5.3.9.min.css">
@@ -68,7 +68,9 @@ def _page(*, status: int = 200, **values: Any) -> Response:
     """The set-password page, never cached nor leaking its address (the token) to other sites."""
     html = render_template_string(PAGE, minimum=MIN_PASSWORD_LENGTH, action=request.path, **values)
     response = Response(html, status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"  # (the page's meta tag keeps its address out of Referer headers)
+    # Its meta tag keeps its address (the token) from other sites; a stricter "no-referrer" would make browsers
+    # send "Origin: null" with the form, which the cross-site check refuses.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
