@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
-from models.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, normalize_email
+from models.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, normalize_email, set_password
 from models.audit import bump_data_version, record_audit
 from models.base import utcnow
 from models.catalog import Measure
@@ -471,9 +470,6 @@ def redeem_link(session: Session, token: object, *, password: object, confirm: o
     if secret.strip().lower() == user.email:
         raise ValidationError("Choose a password that is not your email address.", field="password")
     link.used_at = now
-    user.password_hash = generate_password_hash(secret)
-    user.end_sessions()
+    set_password(session, user, secret, actor=user.email)  # hashed, every session ended, audited as the person
     session.flush()
-    record_audit(session, actor=user.email, user_id=user.id, action="user.set_password", entity_type="user",
-                 entity_id=user.id, after={"through": f"{link.purpose} link"})
     return user

@@ -155,8 +155,8 @@ def test_an_invitation_creates_an_account_without_password_and_a_hashed_link_tha
     session.commit()
     assert authenticate(session, "new.editor@example.org", NEW_PASSWORD) is not None
     assert last_event(session).action == "login"
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "user.set_password")).actor \
-        == "new.editor@example.org"
+    set_event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password"))
+    assert (set_event.actor, set_event.entity_id) == ("new.editor@example.org", str(link.user_id))
 
     assert check_link(session, link.token, now=NOW).problem == "used"
     with pytest.raises(ValidationError, match="used already") as again:

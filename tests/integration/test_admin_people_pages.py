@@ -143,7 +143,6 @@ def user_id(session, who: str) -> int:
 @pytest.mark.parametrize("who", [None, "viewer", "editor"], ids=lambda w: w or "anonymous")
 def test_every_admin_action_is_refused_on_the_server_and_changes_nothing(client, db, who):
     with db as session:
-        before = snapshot(session)
         editor = user_id(session, "editor")
         admin = user_id(session, "admin")
         annotation = session.scalar(select(Annotation.id).limit(1))
