@@ -18,6 +18,7 @@ from flask import current_app, request
 from extensions import current_actor, db_session
 from layouts import ids
 from layouts._admin_people import (
+    ANY,
     NEW,
     NO_DEPARTMENT,
     account_options,
@@ -286,15 +287,15 @@ def update_admin_audit_choices(_load: Any):
     actor = current_actor()
     with db_session() as session:
         people, actions = audit_choices(session, actor)
-    return ([{"label": "Everyone", "value": ""}, *({"label": p, "value": p} for p in people)],
-            [{"label": "Every kind", "value": ""}, *({"label": a, "value": a} for a in actions)])
+    return ([{"label": "Everyone", "value": ANY}, *({"label": p, "value": p} for p in people)],
+            [{"label": "Every kind", "value": ANY}, *({"label": a, "value": a} for a in actions)])
 
 
 def update_admin_audit(person: str | None, action: str | None, start: str | None, end: str | None):
     """The matching events and the CSV link carrying the same filters."""
     actor = current_actor()
     try:
-        chosen = AuditFilter.parse(person, action, start, end)
+        chosen = AuditFilter.parse(None if person == ANY else person, None if action == ANY else action, start, end)
     except ValidationError as error:
         return alert("error", error.message), KEEP
     with db_session() as session:

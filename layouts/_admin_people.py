@@ -15,7 +15,8 @@ from models.audit_log import AuditRow
 from models.org import DEPARTMENT_KIND_LABELS, DEPARTMENT_KINDS, ROLE_LABELS, ROLES
 
 NEW = "new"
-NO_DEPARTMENT = ""
+NO_DEPARTMENT = "none"  # (a select shows an empty value as blank, so "no department" has a value of its own)
+ANY = "*"  # the audit filters' "everyone" and "every kind" (no person or action is named "*")
 KIND_OPTIONS = [{"label": DEPARTMENT_KIND_LABELS[k], "value": k} for k in DEPARTMENT_KINDS]
 ROLE_OPTIONS = [{"label": ROLE_LABELS[r], "value": r} for r in ROLES]
 

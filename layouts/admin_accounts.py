@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts._admin_people import ROLE_OPTIONS
+from layouts._admin_people import NO_DEPARTMENT, ROLE_OPTIONS
 from layouts._worklists import labelled
 
 dash.register_page(
@@ -38,7 +38,7 @@ def layout(**_query) -> html.Div:
             dbc.Row([
                 dbc.Col(labelled("Role", dbc.Select(id=ids.ADMIN_INVITE_ROLE, options=ROLE_OPTIONS, value="editor"),
                                  ids.ADMIN_INVITE_ROLE), md=6),
-                dbc.Col(labelled("Department", dbc.Select(id=ids.ADMIN_INVITE_DEPARTMENT, options=[], value=""),
+                dbc.Col(labelled("Department", dbc.Select(id=ids.ADMIN_INVITE_DEPARTMENT, options=[], value=NO_DEPARTMENT),
                                  ids.ADMIN_INVITE_DEPARTMENT, "Required for department staff (editors)"), md=6),
             ]),
             html.Button("Create account and link", id=ids.ADMIN_INVITE_SEND, type="button",
@@ -53,7 +53,7 @@ def layout(**_query) -> html.Div:
             dbc.Row([
                 dbc.Col(labelled("Role", dbc.Select(id=ids.ADMIN_ACCOUNT_ROLE, options=ROLE_OPTIONS, value="viewer"),
                                  ids.ADMIN_ACCOUNT_ROLE), md=6),
-                dbc.Col(labelled("Department", dbc.Select(id=ids.ADMIN_ACCOUNT_DEPARTMENT, options=[], value=""),
+                dbc.Col(labelled("Department", dbc.Select(id=ids.ADMIN_ACCOUNT_DEPARTMENT, options=[], value=NO_DEPARTMENT),
                                  ids.ADMIN_ACCOUNT_DEPARTMENT, "Required for department staff (editors)"), md=6),
             ]),
             html.Div([

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
+from layouts._admin_people import ANY
 from layouts._worklists import labelled
 
 dash.register_page(
@@ -29,10 +30,10 @@ def layout(**_query) -> html.Div:
                className="lead fs-6"),
         dbc.Row([
             dbc.Col(labelled("Person", dbc.Select(id=ids.ADMIN_AUDIT_PERSON, options=[{"label": "Everyone",
-                                                                                     "value": ""}], value=""),
+                                                                                     "value": ANY}], value=ANY),
                              ids.ADMIN_AUDIT_PERSON), md=3),
             dbc.Col(labelled("Kind of action", dbc.Select(id=ids.ADMIN_AUDIT_ACTION,
-                                                          options=[{"label": "Every kind", "value": ""}], value=""),
+                                                          options=[{"label": "Every kind", "value": ANY}], value=ANY),
                              ids.ADMIN_AUDIT_ACTION), md=3),
             dbc.Col(labelled("From (UTC date)", dbc.Input(id=ids.ADMIN_AUDIT_FROM, type="date"), ids.ADMIN_AUDIT_FROM),
                     md=3),

@@ -409,6 +409,8 @@ def test_the_audit_log_and_its_csv_filter_by_person_kind_and_date_and_neutralise
     failed = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv?action=login.failed").get_data(
         as_text=True))))
     assert [r["person"] for r in failed] == ["'" + hostile.lower()], "a formula-like cell is neutralised"
+    everyone = audit_list(client, person="*", action="department.create").get_json()["response"]
+    assert everyone["admin-audit-download"]["href"] == "/admin/audit.csv?action=department.create"
     assert client.get("/admin/audit.csv?from=2026-02-30").status_code == 400
     assert "after the 'to' date" in text_of(audit_list(client, start="2026-02-01", end="2026-01-01"))
     nothing = client.get("/admin/audit.csv?to=2000-01-01").get_data(as_text=True)
