@@ -391,8 +391,8 @@ LINK_PROBLEMS = {
                "new one.",
     "used": "This link has been used already. Sign in with the password you set, or ask the performance team for a "
             "new link.",
-    "replaced": "This link has been replaced by a newer one. Use the newest link you were sent, or ask the "
-                "performance team for a new one.",
+    "replaced": "This link has been withdrawn or replaced by a newer one. Use the newest link you were sent, or ask "
+                "the performance team for a new one.",
     "expired": "This link has expired. Ask the performance team for a new one.",
     "inactive": "This account has been deactivated. Ask the performance team if you still need access.",
 }
