@@ -94,9 +94,8 @@ def invite_submit(token: str):
     """Set the password (the link is then used up) and go on to sign in; or say what to fix."""
     try:
         with db_session() as session:
-            user = redeem_link(session, token, password=request.form.get("password"),
-                               confirm=request.form.get("confirm"), now=utcnow())
-            email = user.email
+            redeem_link(session, token, password=request.form.get("password"), confirm=request.form.get("confirm"),
+                        now=utcnow())
     except ValidationError as error:
         if error.field == "link":
             with db_session() as session:
@@ -106,7 +105,8 @@ def invite_submit(token: str):
             found = check_link(session, token, now=utcnow())
         return _page(status=400, name=found.display_name, email=found.email, purpose=found.purpose,
                      error=f"{error.message} Nothing was changed; type the password again.")
-    return redirect("/login?" + urlencode({"error": "password-set", "email": email}))
+    # The email is not put in the address (it would land in logs and browser history); the person types it.
+    return redirect("/login?error=password-set")
 
 
 @bp.get("/admin/audit.csv")

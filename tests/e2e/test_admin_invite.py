@@ -76,6 +76,7 @@ def test_an_admin_invites_an_editor_who_sets_a_password_through_the_link_and_sig
         person.get_by_role("button", name="Set password").click()
         expect(person).to_have_url(re.compile(r"/login\?error=password-set"))
         expect(person.locator("#login-message")).to_contain_text("Your password is set")
+        person.get_by_label("Email").fill("bayou.editor@example.org")
         person.get_by_label("Password").fill(NEW_PASSWORD)
         person.get_by_role("button", name="Sign in").click()
         expect(person).to_have_url(re.compile(r"/entry$"))
