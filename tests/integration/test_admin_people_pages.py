@@ -14,6 +14,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from conftest import TEST_PASSWORD, TEST_USERS, app_config, login
+
+try:  # the sign-in form's own helper, where the form carries a CSRF token
+    from conftest import post_login
+except ImportError:
+    def post_login(client, data: dict, **kwargs):
+        """POST the sign-in form."""
+        return client.post("/login", data=data, **kwargs)
 from models.audit import AuditEvent
 from models.base import make_engine, make_session_factory, utcnow
 from models.catalog import Annotation, Measure
@@ -245,7 +252,7 @@ def test_an_invited_editor_sets_a_password_once_through_the_link_and_signs_in(cl
     assert mismatch.status_code == 400 and "not the same" in mismatch.get_data(as_text=True)
     done = person.post(f"/invite/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"] == "/login?error=password-set"
-    signed_in = person.post("/login", data={"email": "new.editor@example.org", "password": NEW_PASSWORD})
+    signed_in = post_login(person, {"email": "new.editor@example.org", "password": NEW_PASSWORD})
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/entry"
 
     again = dash_app.server.test_client().get(f"/invite/{token}")
@@ -294,8 +301,8 @@ def test_role_changes_deactivation_and_forced_reset_end_access_and_the_last_admi
     login(staff, "editor")
     token = issued_token(account_action(client, "admin-account-reset", editor))
     assert staff.get("/entry").status_code == 302, "a forced reset ends the person's sessions"
-    old = dash_app.server.test_client().post("/login", data={"email": TEST_USERS["editor"][0],
-                                                             "password": TEST_PASSWORD})
+    old = post_login(dash_app.server.test_client(), {"email": TEST_USERS["editor"][0],
+                                                       "password": TEST_PASSWORD})
     assert "error=invalid" in old.headers["Location"], "the old password no longer works"
     assert dash_app.server.test_client().get(f"/invite/{token}").status_code == 200
 
@@ -392,7 +399,7 @@ def test_an_admin_adds_edits_and_deletes_an_event_and_the_measure_page_shows_it(
 
 def test_the_audit_log_and_its_csv_filter_by_person_kind_and_date_and_neutralise_formulas(client, dash_app):
     hostile = "=HYPERLINK(1)@evil.example"
-    dash_app.server.test_client().post("/login", data={"email": hostile, "password": "wrong"})
+    post_login(dash_app.server.test_client(), {"email": hostile, "password": "wrong"})
     login(client, "admin")
     save_department(client)
     today = utcnow().date().isoformat()
