@@ -84,6 +84,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Cross-site requests are refused by Origin/Sec-Fetch-Site (api.hardening); the Referer check would also
         # refuse people whose browser or proxy strips that header.
         "WTF_CSRF_SSL_STRICT": False,
+        # Mail relay for one-time password links (optional: without it the admin passes the link on).
+        **{name: os.environ.get(name) for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
+                                                   "MAIL_USE_TLS", "MAIL_FROM")},
     }
     settings.update(overrides)
     return settings

@@ -8,6 +8,7 @@ from flask import Flask
 def register(server: Flask) -> None:
     """Register every blueprint of this package on the Flask server."""
     from api import hardening
+    from api.admin_people import bp as admin_people_bp
     from api.auth import bp as auth_bp
     from api.auth import csrf
     from api.briefing import bp as briefing_bp
@@ -23,4 +24,5 @@ def register(server: Flask) -> None:
     server.register_blueprint(opendata_bp)
     server.register_blueprint(embed_bp)
     server.register_blueprint(briefing_bp)
+    server.register_blueprint(admin_people_bp)
     server.register_error_handler(405, method_not_allowed)

@@ -6,7 +6,7 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import auth, dashboard, entry, feedback, guard, public, review, stat
+    from callbacks import admin_people, auth, dashboard, entry, feedback, guard, public, review, stat
 
     guard.register(app)
     public.register(app)
@@ -16,3 +16,4 @@ def register_all(app: dash.Dash) -> None:
     review.register(app)
     feedback.register(app)
     stat.register(app)
+    admin_people.register(app)

@@ -69,9 +69,9 @@ def callback_audience(callback_key: str) -> str | None:
 PAGE_EXISTS: dict[str, Callable[[str, dict[str, str]], bool]] = {}
 NOT_FOUND_PATH = "/404"
 # Paths that are not pages: Dash's own routes, assets, the API and open-data files, the embeddable chart and the
-# form routes.
+# form routes (sign-in, sign-out, the one-time password link).
 NOT_PAGES = ("/_dash", "/assets", "/_reload", "/api", "/healthz", "/login", "/logout", "/_favicon", "/embed/",
-             "/data.json")
+             "/data.json", "/invite/")
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:

@@ -14,6 +14,7 @@ MESSAGES = {
     "limited": "Too many sign-in attempts. Wait a minute, then try again.",
     "signed-out": "You are signed out.",
     "expired": "That sign-in form had expired, so nothing was checked. Type your password again and sign in.",
+    "password-set": "Your password is set. Sign in with your email and the new password.",
 }
 
 

@@ -9,7 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 
-DEPARTMENT_KINDS = ("city-parish", "state", "federal", "partner")
+DEPARTMENT_KINDS = ("city-parish", "state", "federal", "partner", "nonprofit")
+DEPARTMENT_KIND_LABELS = {
+    "city-parish": "City-Parish department",
+    "state": "State agency",
+    "federal": "Federal agency",
+    "partner": "Partner agency",
+    "nonprofit": "Nonprofit",
+}
 ROLES = ("admin", "viewer", "editor")
 ROLE_LABELS = {
     "admin": "Performance team (admin)",
@@ -34,6 +41,7 @@ class Department(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
 
     users: Mapped[list[User]] = relationship(back_populates="department")
@@ -101,3 +109,32 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+INVITATION_PURPOSES = ("invite", "reset")
+
+
+class Invitation(Base):
+    """A one-time link for a person to set their own password: on invitation, or after a forced reset.
+
+    Only a hash of the token is stored; the link itself is shown once to the admin who issued it (and emailed when
+    mail is configured). A link works once, until it expires, and only while it is the account's newest link.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        CheckConstraint(_in("purpose", INVITATION_PURPOSES), name="purpose"),
+        CheckConstraint("expires_at > created_at", name="expires_after_created"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of the token
+    purpose: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

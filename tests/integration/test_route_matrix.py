@@ -47,6 +47,8 @@ ROUTES: dict[str, str] = {
     "/dashboard/briefing.xlsx": "exec",
     "/login": "form",
     "/logout": "form",
+    "/invite/<token>": "form",  # the one-time link decides (test_admin_people_pages)
+    "/admin/audit.csv": "admin",
 }
 # Per-method audiences where a rule's methods differ (e.g. reading is public, writing needs a token).
 METHOD_AUDIENCE: dict[tuple[str, str], str] = {}
