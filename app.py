@@ -76,6 +76,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
+        # Nobody approves a figure they entered or corrected themselves; TWO_PERSON_RULE=0 lets a one-person team
+        # approve its own figures (the audit then records that the approver also entered them).
+        "TWO_PERSON_RULE": os.environ.get("TWO_PERSON_RULE", "1").strip() != "0",
     }
     settings.update(overrides)
     return settings
