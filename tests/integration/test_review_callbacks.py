@@ -2,6 +2,7 @@
 the two-person rule, and refusals on the server for everyone but the performance team."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -259,3 +260,42 @@ def test_only_the_performance_team_reaches_the_review_callbacks(client, dash_app
                             [prop("admin-refresh", "n_clicks", 0), prop("admin-done", "data", 0)])
     assert client.post(UPDATE, json=queue_body).status_code == status
     assert counts(dash_app) == before and states(dash_app, waiting) == rows_before
+
+
+# --- returning one value; selecting all ------------------------------------------------------------------------------
+
+
+def test_a_returned_value_shows_the_reviewers_comment_in_the_editors_month_grid(client, dash_app, rental):
+    from test_entry_grid import load
+    from test_pages_callbacks import decide
+
+    login(client, "editor")
+    saved = save_entry(client, rental, THIS_MONTH, "420").get_json()["response"]["entry-feedback"]["children"]
+    assert text_of(saved).startswith("Saved 420"), text_of(saved)
+    entered = row(dash_app, rental, THIS_MONTH)
+    client.post("/logout")
+    login(client, "admin")
+    response = decide(client, queue(client), entered.id, "return",
+                      {entered.id: "This is the month's count; enter the running total."})
+    assert "They will see it in their month grid" in feedback(response)
+    client.post("/logout")
+    login(client, "editor")
+    grid = next(r for r in load(client, dash_app) if r["measure_id"] == rental)
+    assert grid["state"] == "Returned: This is the month's count; enter the running total."
+    assert grid["value"] == "420" and grid["version"] == entered.version + 1
+
+
+def test_select_all_ticks_only_what_the_reviewer_may_approve(client, dash_app):
+    login(client, "admin")
+    key = next(d["output"] for d in client.get("/_dash-dependencies").get_json()
+               if any(i["id"] == "admin-select-all" for i in d["inputs"]))
+    boxes = find_ids(queue(client), "admin-select")
+    body = {"output": key, "outputs": {"id": json.loads(key.rsplit(".", 1)[0]), "property": "value"},
+            "inputs": [prop("admin-select-all", "n_clicks", 1)],
+            "state": [[prop(box, "disabled", index == 0) for index, box in enumerate(boxes)]],
+            "changedPropIds": ["admin-select-all.n_clicks"]}
+    response = client.post(UPDATE, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    ticked = response.get_json()["response"]
+    values = next(iter(ticked.values()))["value"]
+    assert values == [False] + [True] * (len(boxes) - 1)
