@@ -16,6 +16,7 @@ from flask_talisman import Talisman
 import api
 import callbacks
 import cli
+from api.auth import form_token
 from callbacks.errors import report_callback_error
 from cli import alembic_config  # noqa: F401  (re-exported: tests and tools use app.alembic_config)
 from extensions import (
@@ -76,6 +77,13 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
+        # HTML forms carry a CSRF token bound to the session (Flask-WTF); routes check it themselves, so Dash's
+        # JSON callbacks and the token API are not affected. The token lives as long as the session.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Cross-site requests are refused by Origin/Sec-Fetch-Site (api.hardening); the Referer check would also
+        # refuse people whose browser or proxy strips that header.
+        "WTF_CSRF_SSL_STRICT": False,
         # Nobody approves a figure they entered or corrected themselves; TWO_PERSON_RULE=0 lets a one-person team
         # approve its own figures (the audit then records that the approver also entered them).
         "TWO_PERSON_RULE": os.environ.get("TWO_PERSON_RULE", "1").strip() != "0",
@@ -147,7 +155,7 @@ def serve_shell():
     """The page frame for the person asking: navigation shows only what their role may use."""
     if current_user and current_user.is_authenticated:
         return shell(dash.page_container, role=current_user.role, display_name=current_user.display_name,
-                     role_label=ROLE_LABELS.get(current_user.role))
+                     role_label=ROLE_LABELS.get(current_user.role), form_token=form_token())
     return shell(dash.page_container, role=None, display_name=None, role_label=None)
 
 

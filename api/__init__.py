@@ -9,6 +9,7 @@ def register(server: Flask) -> None:
     """Register every blueprint of this package on the Flask server."""
     from api import hardening
     from api.auth import bp as auth_bp
+    from api.auth import csrf
     from api.briefing import bp as briefing_bp
     from api.embed import bp as embed_bp
     from api.health import bp as health_bp
@@ -16,6 +17,7 @@ def register(server: Flask) -> None:
     from api.opendata import method_not_allowed
 
     hardening.register(server)
+    csrf.init_app(server)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(opendata_bp)

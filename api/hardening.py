@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -49,13 +51,30 @@ def register(server: Flask) -> None:
     @server.after_request
     def no_store_for_signed_in_people(response: Response) -> Response:
         """A signed-in person's pages and data must not be kept by a shared or browser cache."""
-        if current_user and current_user.is_authenticated:
+        try:
+            signed_in = bool(current_user and current_user.is_authenticated)
+        except ServiceUnavailable:
+            signed_in = True  # the account could not be read (database away): never let this answer be kept
+        if signed_in:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")
         return response
 
+    @server.errorhandler(OperationalError)
+    @server.errorhandler(PoolTimeout)
+    def database_away(error: Exception):
+        """The database is stopped, unreachable, timed out or refused a statement: 503, never a bare 500."""
+        return unavailable(error)
+
+    @server.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        """A lost connection is an outage (503); any other database error is a real fault and stays one."""
+        if error.connection_invalidated:
+            return unavailable(error)
+        raise error
+
     @server.errorhandler(ServiceUnavailable)
-    def unavailable(_error: ServiceUnavailable):
+    def unavailable(_error: Exception):
         """The database did not answer: a plain message instead of a bare server error; nothing was changed."""
         message = ("The figures are temporarily unavailable because the database is not answering. Nothing was "
                    "changed, and anything you typed is still on your page: try again in a minute.")

@@ -6,10 +6,11 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import dashboard, entry, feedback, guard, public, review, stat
+    from callbacks import auth, dashboard, entry, feedback, guard, public, review, stat
 
     guard.register(app)
     public.register(app)
+    auth.register(app)
     dashboard.register(app)
     entry.register(app)
     review.register(app)

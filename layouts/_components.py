@@ -220,8 +220,10 @@ def nav_links(role: str | None) -> list[tuple[str, str]]:
     return links
 
 
-def shell(page_container, *, role: str | None, display_name: str | None, role_label: str | None) -> html.Div:
-    """The page frame: skip link, header with navigation for the role, main landmark, footer."""
+def shell(page_container, *, role: str | None, display_name: str | None, role_label: str | None,
+          form_token: str | None = None) -> html.Div:
+    """The page frame: skip link, header with navigation for the role, main landmark, footer; `form_token` is the
+    session's CSRF token for the sign-out form."""
     nav_items = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in nav_links(role)]
     if role is None:
         account = html.A("Sign in", href="/login", className="btn btn-outline-light btn-sm", id="nav-sign-in")
@@ -230,6 +232,7 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
             [
                 html.Span([display_name, html.Span(f" · {role_label}", className="d-none d-md-inline")],
                           className="text-light small me-2"),
+                dcc.Input(type="hidden", name="csrf_token", value=form_token or ""),
                 html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm", id="nav-sign-out"),
             ],
             action="/logout", method="POST", className="d-flex align-items-center mb-0",

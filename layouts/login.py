@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+
+from layouts import ids
 
 dash.register_page(__name__, path="/login", name="Sign in", title="Sign in - RecoveryStat", audience="pub", order=90)
 
@@ -11,11 +13,13 @@ MESSAGES = {
     "invalid": "That email and password do not match an active account. Check both and try again.",
     "limited": "Too many sign-in attempts. Wait a minute, then try again.",
     "signed-out": "You are signed out.",
+    "expired": "That sign-in form had expired, so nothing was checked. Type your password again and sign in.",
 }
 
 
-def layout(error: str | None = None, email: str | None = None, next: str | None = None, **_query) -> html.Div:
-    """The sign-in form; `error`, `email` and `next` come from the query string after a failed attempt."""
+def layout(error: str | None = None, next: str | None = None, **_query) -> html.Div:
+    """The sign-in form; `error` and `next` come from the query string after a failed attempt (the email typed
+    then, and the form's CSRF token, are filled in by callbacks.auth from the session, never from the address)."""
     message = MESSAGES.get(error or "")
     return dbc.Row(
         dbc.Col(
@@ -29,16 +33,17 @@ def layout(error: str | None = None, email: str | None = None, next: str | None 
                 html.Form(
                     [
                         html.Div([
-                            html.Label("Email", htmlFor="login-email", className="form-label"),
-                            dash.dcc.Input(id="login-email", name="email", type="email", value=email or "",
+                            html.Label("Email", htmlFor=ids.PUB_LOGIN_EMAIL, className="form-label"),
+                            dcc.Input(id=ids.PUB_LOGIN_EMAIL, name="email", type="email", value="",
                                            autoComplete="username", required=True, className="form-control"),
                         ], className="mb-3"),
                         html.Div([
                             html.Label("Password", htmlFor="login-password", className="form-label"),
-                            dash.dcc.Input(id="login-password", name="password", type="password",
+                            dcc.Input(id="login-password", name="password", type="password",
                                            autoComplete="current-password", required=True, className="form-control"),
                         ], className="mb-3"),
-                        dash.dcc.Input(type="hidden", name="next", value=next or "", id="login-next"),
+                        dcc.Input(type="hidden", name="next", value=next or "", id="login-next"),
+                        dcc.Input(type="hidden", name="csrf_token", value="", id=ids.PUB_LOGIN_TOKEN),
                         html.Button("Sign in", type="submit", className="btn btn-primary", id="login-submit"),
                     ],
                     action="/login",

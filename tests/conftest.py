@@ -230,6 +230,8 @@ def app_config(url: str, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "CACHE_KEY_PREFIX": f"recoverystat-test-{uuid.uuid4().hex}:",
+        # Each test app counts its own attempts, even when test processes run side by side on one Redis.
+        "RATELIMIT_KEY_PREFIX": f"recoverystat-test-{uuid.uuid4().hex}",
         "RATELIMIT_ENABLED": False,
         "REDIS_URL": os.environ.get("REDIS_URL"),
     }
@@ -255,10 +257,28 @@ def client(dash_app):
     return dash_app.server.test_client()
 
 
+def form_token(client) -> str:
+    """The session's CSRF token for an HTML form, fetched the way the sign-in page gets it (its own callback)."""
+    response = post_callback(client, "pub-login-token.value", [{"id": "pub-login-token", "property": "id",
+                                                                "value": "pub-login-token"}])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["response"]["pub-login-token"]["value"]
+
+
+def post_login(client, data: dict, **kwargs):
+    """POST the sign-in form as the browser does: with the session's CSRF token unless `data` has one."""
+    return client.post("/login", data={"csrf_token": form_token(client), **data}, **kwargs)
+
+
+def post_logout(client, **kwargs):
+    """POST the sign-out form as the app's header does: with the session's CSRF token."""
+    return client.post("/logout", data={"csrf_token": form_token(client)}, **kwargs)
+
+
 def login(client, who: str) -> None:
     """Sign a test client in as one of TEST_USERS through the real /login form route."""
     email = TEST_USERS[who][0]
-    response = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
+    response = post_login(client, {"email": email, "password": TEST_PASSWORD})
     assert response.status_code == 302 and "error" not in response.headers["Location"], response.headers
 
 

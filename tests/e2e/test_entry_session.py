@@ -21,7 +21,8 @@ def test_a_save_after_signing_out_in_another_tab_says_so_and_keeps_the_figure(pa
     control(page, VALUE).fill("4,321")
 
     other_tab = page.context.new_page()
-    other_tab.goto("/logout")
+    other_tab.goto("/logout")  # a plain visit only asks; the button signs out
+    other_tab.get_by_role("button", name="Sign out").click()
     expect(other_tab.get_by_text("signed out", exact=False).first).to_be_visible()
     other_tab.close()
 

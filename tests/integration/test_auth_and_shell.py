@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from conftest import TEST_PASSWORD, TEST_USERS, app_config, login
+from conftest import TEST_PASSWORD, TEST_USERS, app_config, login, post_login, post_logout
 from extensions import EXTENSION_KEY
 from models.audit import AuditEvent
 
@@ -20,20 +20,32 @@ def _audit_actions(dash_app, email: str) -> list[str]:
 def test_login_with_right_password_signs_in_and_audits(client, dash_app):
     """A correct email (any case) and password sign in, go to `next`, and leave a login audit event."""
     email = TEST_USERS["viewer"][0]
-    response = client.post("/login", data={"email": email.upper(), "password": TEST_PASSWORD, "next": "/dashboard"})
+    response = post_login(client, {"email": email.upper(), "password": TEST_PASSWORD, "next": "/dashboard"})
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     assert "login" in _audit_actions(dash_app, email)
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "Sign out" in layout and "Mayor" in layout
 
 
+def _login_email_shown(client) -> str:
+    from conftest import post_callback
+
+    response = post_callback(client, "pub-login-email.value",
+                             [{"id": "pub-login-email", "property": "id", "value": "pub-login-email"}])
+    return response.get_json()["response"]["pub-login-email"]["value"]
+
+
 def test_login_with_wrong_password_returns_to_form_with_message_and_email(client, dash_app):
-    """A failed sign-in says so, keeps the typed email, and is audited."""
+    """A failed sign-in says so, keeps the typed email (in the session, never in the address), and is audited."""
     email = TEST_USERS["editor"][0]
-    response = client.post("/login", data={"email": email, "password": "wrong-password"})
+    response = post_login(client, {"email": email, "password": "wrong-password"})
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert location.startswith("/login?") and "error=invalid" in location and "ocd.editor%40example.org" in location
+    assert location == "/login?error=invalid"
+    assert _login_email_shown(client) == email
+    login(client, "editor")
+    post_logout(client)
+    assert _login_email_shown(client) == "", "a sign-in starts a fresh session: the failed attempt's email is gone"
     assert "login.failed" in _audit_actions(dash_app, email)
     assert "Sign out" not in client.get("/_dash-layout").get_data(as_text=True)
 
@@ -42,7 +54,7 @@ def test_login_never_redirects_off_site(client):
     """`next` pointing at another host, or carrying control characters, is ignored: the role's start page instead."""
     for target in ("https://evil.example", "//evil.example", "javascript:alert(1)", "/\\evil.example",
                    "/dashboard\r\nSet-Cookie: x=1", "/" + "a" * 5000):
-        response = client.post("/login", data={"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD,
+        response = post_login(client, {"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD,
                                                "next": target})
         assert response.status_code == 302, target
         assert response.headers["Location"] == "/review", target
@@ -51,16 +63,16 @@ def test_login_never_redirects_off_site(client):
 @pytest.mark.parametrize(("who", "start"), [("viewer", "/dashboard"), ("editor", "/entry"), ("admin", "/review")])
 def test_each_role_lands_on_its_own_start_page_unless_a_page_asked(client, who, start):
     data = {"email": TEST_USERS[who][0], "password": TEST_PASSWORD}
-    assert client.post("/login", data=data).headers["Location"] == start
-    client.post("/logout")
-    assert client.post("/login", data={**data, "next": "/measures/x?y=1"}).headers["Location"] == "/measures/x?y=1"
-    client.post("/logout")
+    assert post_login(client, data).headers["Location"] == start
+    post_logout(client)
+    assert post_login(client, {**data, "next": "/measures/x?y=1"}).headers["Location"] == "/measures/x?y=1"
+    post_logout(client)
     # An empty `next`, or one naming the sign-in or sign-out route itself, is no destination: the start page.
     for target in ("", "/login", "/login?next=/review", "/logout", "/logout/"):
-        response = client.post("/login", data={**data, "next": target})
+        response = post_login(client, {**data, "next": target})
         assert response.headers["Location"] == start, target
         assert "Sign out" in client.get("/_dash-layout").get_data(as_text=True), target  # still signed in
-        client.post("/logout")
+        post_logout(client)
 
 
 def test_without_javascript_the_page_points_to_the_plain_data(client):
@@ -81,7 +93,7 @@ def test_without_javascript_the_page_points_to_the_plain_data(client):
 def test_logout_signs_out_and_audits(client, dash_app):
     """Signing out ends the session: internal callbacks are refused again."""
     login(client, "admin")
-    response = client.post("/logout")
+    response = post_logout(client)
     assert response.status_code == 302 and response.headers["Location"] == "/login?error=signed-out"
     assert "logout" in _audit_actions(dash_app, TEST_USERS["admin"][0])
     assert "Sign in" in client.get("/_dash-layout").get_data(as_text=True)
@@ -145,7 +157,7 @@ def test_index_page_is_english_local_only_and_secured(client):
 
 def test_session_cookie_is_http_only_and_same_site(client):
     """The sign-in cookie cannot be read by scripts or sent by other sites' forms."""
-    response = client.post("/login", data={"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD})
+    response = post_login(client, {"email": TEST_USERS["admin"][0], "password": TEST_PASSWORD})
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -182,7 +194,7 @@ def test_login_is_rate_limited_per_address(db_url):
     """Many sign-in attempts from one address are slowed down with a clear message."""
     app = create_app(app_config(db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
     client = app.server.test_client()
-    locations = [client.post("/login", data={"email": f"x{i}@example.org", "password": "nope"}).headers["Location"]
+    locations = [post_login(client, {"email": f"x{i}@example.org", "password": "nope"}).headers["Location"]
                  for i in range(62)]
     assert all("error=invalid" in loc for loc in locations[:60])
     assert "error=limited" in locations[-1]
@@ -194,7 +206,7 @@ def test_one_account_is_protected_whatever_address_the_guesses_come_from(db_url)
     target = TEST_USERS["admin"][0]
 
     def attempt(password: str, address: str) -> str:
-        return client.post("/login", data={"email": target, "password": password},
+        return post_login(client, {"email": target, "password": password},
                            environ_base={"REMOTE_ADDR": address}).headers["Location"]
 
     tried = [attempt("guess", f"10.0.0.{i}") for i in range(20)]
@@ -203,7 +215,7 @@ def test_one_account_is_protected_whatever_address_the_guesses_come_from(db_url)
     # Even the right password waits: the account is cooling down, not the person's address.
     assert "error=limited" in attempt(TEST_PASSWORD, "10.0.1.1")
     # A colleague's account behind the same office address is unaffected.
-    colleague = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD},
+    colleague = post_login(client, {"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD},
                             environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert colleague.headers["Location"] == "/dashboard"
 
@@ -217,7 +229,7 @@ def test_inactive_user_cannot_sign_in(client, dash_app):
         user.active = False
         session.commit()
         assert session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) == 1
-    response = client.post("/login", data={"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD})
+    response = post_login(client, {"email": TEST_USERS["viewer"][0], "password": TEST_PASSWORD})
     assert "error=invalid" in response.headers["Location"]
 
 
@@ -247,10 +259,11 @@ def _render_page(client, dash_app, pathname: str, search: str = "") -> str:
     return response.get_data(as_text=True)
 
 
-def test_login_page_renders_its_messages_and_keeps_the_email(client, dash_app):
-    """After a failed sign-in the form shows why and keeps the typed email; after sign-out it confirms."""
+def test_login_page_renders_its_messages(client, dash_app):
+    """After a failed sign-in the form shows why (an email in the address is ignored); after sign-out it confirms."""
     failed = _render_page(client, dash_app, "/login", "?error=invalid&email=ocd.editor%40example.org")
-    assert "do not match an active account" in failed and "ocd.editor@example.org" in failed
+    assert "do not match an active account" in failed and "ocd.editor@example.org" not in failed
+    assert "had expired" in _render_page(client, dash_app, "/login", "?error=expired")
     assert "You are signed out." in _render_page(client, dash_app, "/login", "?error=signed-out")
     assert "Too many sign-in attempts" in _render_page(client, dash_app, "/login", "?error=limited")
 
@@ -274,7 +287,66 @@ def test_a_callback_whose_database_is_down_tells_the_person_and_changes_nothing(
 @pytest.mark.parametrize("email", ["a" * 300 + "@example.org", "admin@example.org\x00", "\r\nadmin@example.org",
                                    "é" * 1000])
 def test_odd_emails_at_sign_in_are_a_failed_sign_in_not_a_server_error(client, email):
-    response = client.post("/login", data={"email": email, "password": "whatever", "next": "/dash\r\nX: y"})
+    response = post_login(client, {"email": email, "password": "whatever", "next": "/dash\r\nX: y"})
     assert response.status_code == 302
     assert "error=invalid" in response.headers["Location"]
     assert "\r" not in response.headers["Location"] and "\n" not in response.headers["Location"]
+
+
+def test_sign_in_without_the_forms_token_checks_nothing(client, dash_app):
+    """A sign-in POST without this session's CSRF token (a forged or stale form) is not checked: no session, no
+    attempt counted, back to the form with the email kept."""
+    email = TEST_USERS["admin"][0]
+    for token in (None, "", "not-a-token"):
+        data = {"email": email, "password": TEST_PASSWORD}
+        if token is not None:
+            data["csrf_token"] = token
+        response = client.post("/login", data=data)
+        assert response.headers["Location"] == "/login?error=expired", token
+        assert "Sign out" not in client.get("/_dash-layout").get_data(as_text=True)
+    assert _login_email_shown(client) == email
+    assert "login.failed" not in _audit_actions(dash_app, email)
+    # A token from another session does not work either.
+    other = dash_app.server.test_client()
+    from conftest import form_token
+
+    response = client.post("/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": form_token(other)})
+    assert response.headers["Location"] == "/login?error=expired"
+
+
+def test_sign_out_needs_the_forms_token(client, dash_app):
+    """A link, an image or a forged form cannot sign anyone out: without the token the server only asks."""
+    login(client, "viewer")
+    for response in (client.get("/logout"), client.post("/logout"), client.post("/logout", data={"csrf_token": "x"})):
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "Sign out of RecoveryStat?" in page and 'name="csrf_token"' in page
+        assert "Sign out" in client.get("/_dash-layout").get_data(as_text=True), "still signed in"
+    # The header's own form carries the token, and works.
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    token = form_token_from_layout(layout)
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.headers["Location"] == "/login?error=signed-out"
+    assert "Sign out" not in client.get("/_dash-layout").get_data(as_text=True)
+
+
+def form_token_from_layout(layout: str) -> str:
+    """The value of the sign-out form's hidden csrf_token field in a /_dash-layout answer."""
+    import json
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props, dict) and props.get("name") == "csrf_token":
+                found.append(props.get("value"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(layout))
+    assert len(found) == 1 and found[0], found
+    return found[0]

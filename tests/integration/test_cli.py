@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from app import create_app
-from conftest import SEED_FOLDER, app_config
+from conftest import SEED_FOLDER, app_config, post_login
 from extensions import EXTENSION_KEY
 from models.catalog import Goal, Measure
 from models.measurements import Measurement
@@ -115,7 +115,7 @@ def test_demo_accounts_are_created_once_and_their_passwords_saved(empty_db_url, 
         email, _role, password = line.split("\t")
         assert email in first.output and password in first.output
         client = app.server.test_client()
-        response = client.post("/login", data={"email": email, "password": password})
+        response = post_login(client, {"email": email, "password": password})
         assert "error" not in response.headers["Location"]
     second = runner.invoke(args=["demo-accounts"])
     assert second.exit_code == 0 and "exist" in second.output

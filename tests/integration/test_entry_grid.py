@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from test_pages_callbacks import UPDATE, multi_body, prop
 
-from conftest import login
+from conftest import login, post_logout
 from models.base import make_engine
 from models.measurements import Measurement
 
@@ -73,7 +73,7 @@ def test_editor_saves_the_month_and_a_bad_value_keeps_everything_typed(client, d
 def test_others_cannot_write_the_editors_rows(client, dash_app, db_url, who):
     login(client, "editor")
     rows = [dict(row, value=row["last_month"]) for row in load(client, dash_app)[:2]]
-    client.get("/logout")
+    post_logout(client)
     if who:
         login(client, who)
     before = stored_count(db_url)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from conftest import TEST_USERS, login, post_callback
+from conftest import TEST_USERS, login, post_callback, post_logout
 from extensions import EXTENSION_KEY
 from models import clock
 from models.audit import current_data_version
@@ -406,7 +406,7 @@ def test_editor_posting_to_an_admin_callback_is_forbidden(client, dash_app, rent
     """An editor gets 403 from the approval callback."""
     login(client, "admin")
     rendered = queue(client)
-    client.post("/logout")
+    post_logout(client)
     login(client, "editor")
     waiting = row(dash_app, rental, LAST_MONTH)
     assert decide(client, rendered, waiting.id, "approve").status_code == 403

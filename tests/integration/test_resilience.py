@@ -9,7 +9,7 @@ import time
 import pytest
 from test_pages_callbacks import text_of
 
-from conftest import app_config, login, post_callback
+from conftest import app_config, login, post_callback, post_login, post_logout
 
 
 def free_port() -> int:
@@ -101,7 +101,7 @@ def test_a_session_cookie_saved_before_sign_out_no_longer_works(client, dash_app
     login(client, "admin")
     saved = client.get_cookie("session").value
     assert client.get("/review").status_code == 200
-    client.post("/logout")
+    post_logout(client)
     client.set_cookie("session", saved)  # the copy an attacker kept, replayed
     assert client.get("/review").status_code == 302
     refused = post_callback(client, "admin-queue.children", [{"id": "admin-refresh", "property": "n_clicks"},
@@ -166,7 +166,7 @@ def test_cross_site_writes_are_refused_and_change_nothing(client, dash_app, head
 
 def test_same_origin_browser_writes_keep_working(client, dash_app):
     headers = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
-    response = client.post("/login", data={"email": "mayor@example.org", "password": "correct-horse-battery-staple"},
+    response = post_login(client, {"email": "mayor@example.org", "password": "correct-horse-battery-staple"},
                            headers=headers)
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     ok = post_callback(client, "exec-summary.children", [{"id": "exec-month", "property": "value"},

@@ -24,7 +24,7 @@ from test_pages_callbacks import (
     text_of,
 )
 
-from conftest import app_config, login
+from conftest import app_config, login, post_logout
 from extensions import EXTENSION_KEY
 from models.audit import AuditEvent
 from models.catalog import Measure
@@ -196,7 +196,7 @@ def test_an_admins_own_figure_is_shown_disabled_with_why_and_refused_on_the_serv
     assert TWO_PERSON_MESSAGE in message and "Nothing was changed" in message
     assert counts(dash_app) == before and states(dash_app, [own.id, other])[own.id] == ("submitted", 1)
 
-    client.post("/logout")
+    post_logout(client)
     login(client, "reviewer")
     rendered = queue(client)
     assert own.id in {box["id"] for box in selectable(rendered)}
@@ -244,7 +244,7 @@ def test_the_setting_comes_from_the_environment(monkeypatch):
 def test_only_the_performance_team_reaches_the_review_callbacks(client, dash_app, who, status):
     login(client, "admin")
     rendered = queue(client)
-    client.post("/logout")
+    post_logout(client)
     if who:
         login(client, who)
     waiting = pending_ids(dash_app)
@@ -273,12 +273,12 @@ def test_a_returned_value_shows_the_reviewers_comment_in_the_editors_month_grid(
     saved = save_entry(client, rental, THIS_MONTH, "420").get_json()["response"]["entry-feedback"]["children"]
     assert text_of(saved).startswith("Saved 420"), text_of(saved)
     entered = row(dash_app, rental, THIS_MONTH)
-    client.post("/logout")
+    post_logout(client)
     login(client, "admin")
     response = decide(client, queue(client), entered.id, "return",
                       {entered.id: "This is the month's count; enter the running total."})
     assert "They will see it in their month grid" in feedback(response)
-    client.post("/logout")
+    post_logout(client)
     login(client, "editor")
     grid = next(r for r in load(client, dash_app) if r["measure_id"] == rental)
     assert grid["state"] == "Returned: This is the month's count; enter the running total."
