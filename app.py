@@ -87,6 +87,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Mail relay for one-time password links (optional: without it the admin passes the link on).
         **{name: os.environ.get(name) for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
                                                    "MAIL_USE_TLS", "MAIL_FROM")},
+        # Nobody approves a figure they entered or corrected themselves; TWO_PERSON_RULE=0 lets a one-person team
+        # approve its own figures (the audit then records that the approver also entered them).
+        "TWO_PERSON_RULE": os.environ.get("TWO_PERSON_RULE", "1").strip() != "0",
     }
     settings.update(overrides)
     return settings

@@ -124,6 +124,11 @@ def current_actor() -> Actor | None:
                  department_id=current_user.department_id)
 
 
+def two_person_rule() -> bool:
+    """Whether the current app forbids approving one's own figures (the TWO_PERSON_RULE setting, on by default)."""
+    return bool(current_app.config.get("TWO_PERSON_RULE", True))
+
+
 def current_role() -> str | None:
     """The signed-in person's role, or None when anonymous."""
     return current_user.role if current_user and current_user.is_authenticated else None

@@ -11,7 +11,7 @@ from dash._utils import stringify_id
 
 from layouts import ids
 from layouts._components import month_label, reason_beside_name, status_badge
-from models.progress import STATUS_LABELS, add_months, format_value, month_start
+from models.progress import FLAG_LABELS, STATUS_LABELS, add_months, format_value, month_start
 from models.queries import STATUS_ORDER, GoalStatus, MeasureStatus
 from models.worklists import (
     FILTER_ALL,
@@ -297,15 +297,63 @@ def stale_details(stored: str | None, yours: str | None) -> html.Dl:
 # --- approvals ----------------------------------------------------------------------------------------------------
 
 
+ALL_CHOICE = "all"
+FLAG_ICON = "⚠"
+
+
+def review_department_options(departments: Sequence[tuple[int, str]]) -> list[dict[str, str]]:
+    """"All departments" plus one option per department (value: its id as text)."""
+    return [{"label": "All departments", "value": ALL_CHOICE},
+            *({"label": name, "value": str(department_id)} for department_id, name in departments)]
+
+
+def review_month_options(months: Sequence[date]) -> list[dict[str, str]]:
+    """"All months" plus each month that has values awaiting approval (value: ISO date)."""
+    return [{"label": "All months", "value": ALL_CHOICE},
+            *({"label": month_label(m), "value": m.isoformat()} for m in months)]
+
+
+def flag_badges(flags: Sequence[str]) -> list[html.Span] | str:
+    """The anomaly flags of a figure as text badges with an icon (never colour alone), or "None"."""
+    if not flags:
+        return "None"
+    return [html.Span([html.Span(FLAG_ICON, className="me-1", **{"aria-hidden": "true"}), FLAG_LABELS[f]],
+                      className="badge text-bg-warning fw-normal d-inline-block mb-1 me-1") for f in flags]
+
+
+def _subject(item: QueueItem) -> str:
+    return f"{item.measure_name}, {month_label(item.period)}"
+
+
+def _select_cell(item: QueueItem) -> html.Td:
+    """The row's selection checkbox, labelled with what it selects; disabled, with the reason, when not approvable."""
+    select_id = {"type": ids.ADMIN_SELECT, "id": item.id, "version": item.version}
+    return html.Td(
+        dbc.Checkbox(id=select_id, value=False, disabled=item.blocked is not None,
+                     label=f"Select {_subject(item)}", label_class_name="visually-hidden",
+                     class_name="mb-0"),
+        className="text-center",
+    )
+
+
 def _decision_cell(item: QueueItem) -> html.Td:
     """Approve, or return with a reason, one queued value (pattern-matching ids carry id and version)."""
-    subject = f"{item.measure_name}, {month_label(item.period)}"
+    subject = _subject(item)
     reason_id = {"type": ids.ADMIN_RETURN_REASON, "id": item.id}
     action = {"type": ids.ADMIN_ACTION, "id": item.id, "version": item.version}
+    if item.blocked is None:
+        approve = [html.Button("Approve", id={**action, "op": "approve"}, type="button", n_clicks=0,
+                               className="btn btn-success btn-sm mb-2", **{"aria-label": f"Approve {subject}"})]
+    else:
+        why_id = f"admin-blocked-{item.id}"
+        approve = [
+            html.Button("Approve", type="button", disabled=True, className="btn btn-success btn-sm mb-1",
+                        **{"aria-label": f"Approve {subject}", "aria-describedby": why_id}),
+            html.P(item.blocked, id=why_id, className="small mb-2 blocked-reason"),
+        ]
     return html.Td(
         [
-            html.Button("Approve", id={**action, "op": "approve"}, type="button", n_clicks=0,
-                        className="btn btn-success btn-sm mb-2", **{"aria-label": f"Approve {subject}"}),
+            *approve,
             html.Label("Reason to return", htmlFor=stringify(reason_id), className="form-label small mb-0 d-block"),
             html.Div(
                 [
@@ -327,10 +375,12 @@ def stringify(component_id: dict) -> str:
 
 
 def _queue_row(item: QueueItem) -> html.Tr:
-    """One queued value as a table row with its decision controls."""
+    """One queued value as a table row: selection, figures side by side, flags and decision controls."""
     value = format_value(item.value, item.unit, item.decimals)
     previous = (format_value(item.previous_value, item.unit, item.decimals)
                 if item.previous_value is not None else "No value")
+    expected = (format_value(item.expected_value, item.unit, item.decimals)
+                if item.expected_value is not None else "—")
     change = item.change
     notes = []
     if item.correction_reason:
@@ -340,6 +390,7 @@ def _queue_row(item: QueueItem) -> html.Tr:
         notes.append(html.P(item.note, className="mb-0"))
     return html.Tr(
         [
+            _select_cell(item),
             html.Th([item.measure_name, html.Span(item.department_name, className="d-block small fw-normal")],
                     scope="row"),
             html.Td(month_label(item.period), className="text-nowrap"),
@@ -348,25 +399,39 @@ def _queue_row(item: QueueItem) -> html.Tr:
                                          className="d-block small text-body-secondary")], className="text-nowrap"),
             html.Td(signed_change(change, item.unit, item.decimals) if change is not None else "—",
                     className="text-nowrap"),
+            html.Td(expected, className="text-nowrap"),
+            html.Td(flag_badges(item.flags), className="small"),
             html.Td([item.entered_by or "Data import",
                      html.Span(when(item.entered_at), className="d-block small text-body-secondary")]),
             html.Td(notes or "—", className="small"),
             _decision_cell(item),
-        ]
+        ],
+        className="flagged" if item.flags else None,
     )
 
 
-def queue_table(items: Sequence[QueueItem]) -> html.Div:
+QUEUE_HEADERS = ["Select", "Measure", "Month", "Value", "Previous month", "Change", "Expected", "Flags",
+                 "Entered by", "Note", "Decision"]
+
+
+def queue_table(items: Sequence[QueueItem], *, filtered: bool = False) -> html.Div:
     """The approvals queue as one table, or a plain message when it is empty."""
     if not items:
-        return html.P("Nothing is waiting for approval.", className="lead fs-6 border rounded p-3 bg-body-tertiary")
-    headers = ["Measure", "Month", "Value", "Previous month", "Change", "Entered by", "Note", "Decision"]
+        text = ("Nothing is waiting for approval for this department and month. Choose “All departments” and “All "
+                "months” to see everything that waits." if filtered else "Nothing is waiting for approval.")
+        return html.P(text, className="lead fs-6 border rounded p-3 bg-body-tertiary")
     count = f"{len(items)} value{'s' if len(items) != 1 else ''} waiting for approval, oldest month first."
+    flagged = sum(1 for i in items if i.flags)
+    if flagged:
+        count += f" {flagged} flagged: check them before approving."
+    blocked = sum(1 for i in items if i.blocked)
+    if blocked:
+        count += f" {blocked} entered or corrected by you: another member of the team must approve those."
     return html.Div(
         html.Table(
             [
                 html.Caption(count, className="caption-top"),
-                html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in QUEUE_HEADERS])),
                 html.Tbody([_queue_row(i) for i in items]),
             ],
             className="table table-sm align-top queue-table mb-0",

@@ -43,6 +43,11 @@ ADMIN_FEEDBACK = "admin-feedback"
 ADMIN_REFRESH = "admin-refresh"
 ADMIN_ACTION = "admin-action"  # pattern-matching type: {"type": ADMIN_ACTION, "id": ..., "op": ...}
 ADMIN_RETURN_REASON = "admin-return-reason"  # pattern-matching type
+ADMIN_FILTER_DEPARTMENT = "admin-filter-department"
+ADMIN_FILTER_MONTH = "admin-filter-month"
+ADMIN_SELECT = "admin-select"  # pattern-matching type: {"type": ADMIN_SELECT, "id": ..., "version": ...}
+ADMIN_SELECT_ALL = "admin-select-all"
+ADMIN_APPROVE_SELECTED = "admin-approve-selected"
 
 # Added for the dashboard, entry and approvals pages
 ENTRY_SAVED = "entry-saved"  # store bumped by a save (or a lost race) so the stored-value panel reloads

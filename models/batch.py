@@ -22,7 +22,7 @@ from models.catalog import Measure
 from models.errors import ValidationError
 from models.measurements import Measurement, Revision
 from models.org import Department
-from models.progress import add_months, format_value, month_start
+from models.progress import add_months, format_value, month_start, running_total_fell
 from models.queries import visible_value
 from models.services import (
     MAX_NOTE_LENGTH,
@@ -229,7 +229,8 @@ def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tupl
     if measure.cumulative and previous is not None:
         seen_previous = visible_value(previous.value, previous.state, previous.approved_value, approved_only=False)
         last = seen_previous[0] if seen_previous else None
-        if last is not None and figure.value < last and not (row.confirm_drop and note):
+        if last is not None and running_total_fell(figure.value, last, measure.cumulative) \
+                and not (row.confirm_drop and note):
             return _refused(row, (
                 f"{format_value(figure.value, measure.unit, measure.decimals)} is lower than "
                 f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(add_months(period, -1))}, "

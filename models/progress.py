@@ -419,6 +419,54 @@ def _reason(spec: MeasureSpec, actual: float, period: date, judged: tuple[float,
     return f"{name}: {_position(spec, actual)}. {_schedule(spec, actual, period, judged)}"
 
 
+# --- anomalies --------------------------------------------------------------------------------------------------
+
+# A new figure is flagged when it breaks a running total (lower than last month's) or when its change from last
+# month is more than JUMP_FACTOR times the typical (median) size of the last JUMP_WINDOW monthly changes; at least
+# JUMP_MIN_CHANGES earlier changes are needed to know what is typical.
+JUMP_FACTOR = 3.0
+JUMP_WINDOW = 6
+JUMP_MIN_CHANGES = 3
+FLAG_FELL = "fell"
+FLAG_JUMP = "jump"
+FLAG_LABELS = {
+    FLAG_FELL: "Running total fell",
+    FLAG_JUMP: "Jump far beyond recent changes",
+}
+
+
+def running_total_fell(value: float, last: float | None, cumulative: bool) -> bool:
+    """Tell whether a running total (cumulative measure) would fall below last month's figure."""
+    return cumulative and last is not None and value < last
+
+
+def jumped(value: float, history: list[tuple[date, float]]) -> bool:
+    """Tell whether value's change from the latest figure in history is far beyond the recent monthly changes."""
+    points = _clean(history)[-(JUMP_WINDOW + 1):]
+    if len(points) < JUMP_MIN_CHANGES + 1:
+        return False
+    changes = sorted(abs(b - a) for (_, a), (_, b) in pairwise(points))
+    middle = len(changes) // 2
+    typical = changes[middle] if len(changes) % 2 else (changes[middle - 1] + changes[middle]) / 2
+    change = abs(value - points[-1][1])
+    return change > JUMP_FACTOR * typical + _EPS * max(1.0, abs(value))
+
+
+def figure_flags(value: float, history: list[tuple[date, float]], cumulative: bool) -> tuple[str, ...]:
+    """The anomaly flags (FLAG_FELL, FLAG_JUMP) of a new figure, given the figures of the months before it.
+
+    `history` holds (month, figure) of earlier months; a fall is judged against the latest of them.
+    """
+    points = _clean(history)
+    last = points[-1][1] if points else None
+    flags = []
+    if running_total_fell(value, last, cumulative):
+        flags.append(FLAG_FELL)
+    if jumped(value, points):
+        flags.append(FLAG_JUMP)
+    return tuple(flags)
+
+
 # --- pace -------------------------------------------------------------------------------------------------------
 
 

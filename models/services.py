@@ -6,13 +6,13 @@ any step leaves nothing half-written.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import clock
@@ -22,7 +22,7 @@ from models.catalog import Measure
 from models.errors import NotFound, PermissionDenied, StaleEditError, ValidationError
 from models.measurements import Measurement, Revision
 from models.org import User
-from models.progress import add_months, format_value, month_start
+from models.progress import add_months, format_value, month_start, running_total_fell
 from models.values import parse_figure
 
 MIN_REASON_LENGTH = 5
@@ -134,7 +134,7 @@ def _check_running_total(session: Session, measure: Measure, period: date, numbe
         return
     value, state, approved_value = previous
     last = value if state in ("submitted", "approved") else approved_value
-    if last is None or number >= last:
+    if last is None or not running_total_fell(number, last, measure.cumulative):
         return
     if confirm_drop and note:
         return
@@ -207,15 +207,18 @@ def _flush(session: Session, measurement: Measurement, attempted: float | None) 
 
 
 def _finish(session: Session, actor: Actor, measurement: Measurement, action: str, before: dict[str, Any] | None,
-            old_value: float | None, old_state: str | None, reason: str | None) -> None:
-    """Append the revision and audit event and bump the data version."""
+            old_value: float | None, old_state: str | None, reason: str | None,
+            extra: dict[str, Any] | None = None, bump: bool = True) -> None:
+    """Append the revision and audit event (with `extra` facts in its "after") and bump the data version."""
     session.add(Revision(
         measurement_id=measurement.id, action=action, old_value=old_value, new_value=measurement.value,
         old_state=old_state, new_state=measurement.state, reason=reason, user_id=actor.id,
     ))
     record_audit(session, actor=actor.email, user_id=actor.id, action=f"measurement.{action}",
-                 entity_type="measurement", entity_id=measurement.id, before=before, after=_snapshot(measurement))
-    bump_data_version(session)
+                 entity_type="measurement", entity_id=measurement.id, before=before,
+                 after={**_snapshot(measurement), **(extra or {})})
+    if bump:
+        bump_data_version(session)
 
 
 def submit_value(session: Session, actor: Actor, *, measure_id: int, period: date, value: Any,
@@ -279,9 +282,42 @@ def correct_value(session: Session, actor: Actor, *, measurement_id: int, expect
     return measurement
 
 
-def _review(session: Session, actor: Actor, measurement_id: int, expected_version: int, new_state: str,
-            note: str | None) -> Measurement:
-    measurement = _load_measurement(session, measurement_id)
+# Revisions whose author wrote the figure a measurement holds now (approve and return only judge it).
+AUTHOR_ACTIONS = ("enter", "correct", "import")
+TWO_PERSON_MESSAGE = ("You entered or corrected this figure yourself, so another member of the performance team must "
+                      "approve it (two-person rule).")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who entered or corrected the figure a measurement holds now (id None: the data import or seed)."""
+
+    user_id: int | None
+    email: str | None
+
+
+def current_authors(session: Session, measurement_ids: list[int]) -> dict[int, Author]:
+    """The author of each measurement's current figure, from its revision history (one query)."""
+    if not measurement_ids:
+        return {}
+    authors: dict[int, Author] = {}
+    for measurement_id, user_id, email in session.execute(
+        select(Revision.measurement_id, Revision.user_id, User.email)
+        .outerjoin(User, User.id == Revision.user_id)
+        .where(Revision.measurement_id.in_(sorted(set(measurement_ids))), Revision.action.in_(AUTHOR_ACTIONS))
+        .order_by(Revision.id)
+    ):
+        authors[measurement_id] = Author(user_id=user_id, email=email)  # the newest one wins
+    return authors
+
+
+def approved_by_author(author: Author | None, actor: Actor) -> bool:
+    """Tell whether `actor` entered or corrected the figure they are about to approve."""
+    return author is not None and author.user_id is not None and author.user_id == actor.id
+
+
+def _check_reviewable(measurement: Measurement, expected_version: int) -> None:
+    """Refuse a review of a figure that changed since it was shown, or that no longer awaits approval."""
     if measurement.version != expected_version:
         raise _stale(measurement, None)
     if measurement.state != "submitted":
@@ -289,6 +325,11 @@ def _review(session: Session, actor: Actor, measurement_id: int, expected_versio
             f"This value is {measurement.state}, not awaiting approval. Reload to see its current state.",
             field="state",
         )
+
+
+def _set_review(actor: Actor, measurement: Measurement, new_state: str,
+                note: str | None) -> tuple[dict[str, Any], str]:
+    """Record the decision on the measurement; returns its snapshot before and its state before."""
     before = _snapshot(measurement)
     old_state = measurement.state
     measurement.state = new_state
@@ -297,21 +338,124 @@ def _review(session: Session, actor: Actor, measurement_id: int, expected_versio
     measurement.reviewed_by_id = actor.id
     measurement.reviewed_at = utcnow()
     measurement.review_note = note
+    return before, old_state
+
+
+def _review(session: Session, actor: Actor, measurement: Measurement, new_state: str, note: str | None,
+            extra: dict[str, Any] | None = None) -> Measurement:
+    """Decide on one measurement: flush (a lost race becomes a StaleEditError), then revision, audit, data version."""
+    before, old_state = _set_review(actor, measurement, new_state, note)
     _flush(session, measurement, None)
     _finish(session, actor, measurement, "approve" if new_state == "approved" else "return", before,
-            measurement.value, old_state, note)
+            measurement.value, old_state, note, extra)
     return measurement
 
 
+def _approval_facts(author: Author | None, actor: Actor, two_person_rule: bool) -> dict[str, Any]:
+    """What the approval's audit event records about who entered the figure and who approved it."""
+    return {"entered_by": author.email if author else None,
+            "approver_also_entered": approved_by_author(author, actor),
+            "two_person_rule": two_person_rule}
+
+
 def approve_value(session: Session, actor: Actor, *, measurement_id: int, expected_version: int,
-                  note: str | None = None) -> Measurement:
-    """Approve a submitted value so it counts for the public page (performance team only)."""
+                  note: str | None = None, two_person_rule: bool = True) -> Measurement:
+    """Approve a submitted value so it counts for the public page (performance team only; never one's own figure
+    while the two-person rule is on)."""
     _check_admin(actor, "approve")
-    return _review(session, actor, measurement_id, expected_version, "approved", (note or "").strip() or None)
+    measurement = _load_measurement(session, measurement_id)
+    _check_reviewable(measurement, expected_version)
+    author = current_authors(session, [measurement.id]).get(measurement.id)
+    if two_person_rule and approved_by_author(author, actor):
+        raise PermissionDenied(TWO_PERSON_MESSAGE)
+    return _review(session, actor, measurement, "approved", (note or "").strip() or None,
+                   _approval_facts(author, actor, two_person_rule))
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    """What happened to one selected value: "approved" or "refused" (with why)."""
+
+    measurement_id: int
+    outcome: str
+    subject: str | None = None
+    message: str | None = None
+    shown: str | None = None  # the figure, formatted in its unit
+
+
+@dataclass
+class ApprovalResult:
+    """Every selected value's result; `approved` is True when all of them were approved (none was refused)."""
+
+    rows: list[ApprovalRow] = field(default_factory=list)
+    approved: bool = False
+
+    @property
+    def refused(self) -> list[ApprovalRow]:
+        """The selected values that could not be approved (nothing was approved when there is any)."""
+        return [row for row in self.rows if row.outcome == "refused"]
+
+
+def approve_values(session: Session, actor: Actor, *, selections: list[tuple[int, int]],
+                   two_person_rule: bool = True, note: str | None = None) -> ApprovalResult:
+    """Approve every selected (measurement id, version seen) in the caller's transaction, or none when any is
+    refused: changed since it was shown, no longer awaiting approval, gone, or the approver's own figure."""
+    _check_admin(actor, "approve")
+    chosen: dict[int, int] = {}
+    for measurement_id, version in selections:
+        chosen.setdefault(measurement_id, version)
+    if not chosen:
+        raise ValidationError("Select at least one value to approve, then press “Approve selected” again.",
+                              field="selection")
+    note = _check_length(note, "note", MAX_NOTE_LENGTH, "note")
+    # One read of every selected row, locked (PostgreSQL) so the versions compared here stay true until commit.
+    found = {
+        m.id: m for m in session.scalars(
+            select(Measurement).where(Measurement.id.in_(sorted(chosen)))
+            .options(selectinload(Measurement.measure), selectinload(Measurement.entered_by))
+            .execution_options(populate_existing=True).with_for_update()
+        )
+    }
+    authors = current_authors(session, list(found))
+    result = ApprovalResult()
+    for measurement_id, version in chosen.items():
+        measurement = found.get(measurement_id)
+        if measurement is None:
+            result.rows.append(ApprovalRow(measurement_id, "refused", None,
+                                           "That value no longer exists. Refresh the queue."))
+            continue
+        measure = measurement.measure
+        subject = f"{measure.name}, {_month_label(measurement.period)}"
+        refusal = None
+        if measurement.version != version:
+            who = measurement.entered_by.email if measurement.entered_by else "someone else"
+            shown = format_value(measurement.value, measure.unit, measure.decimals)
+            refusal = (f"{who} changed it to {shown} ({measurement.state}) after the queue was shown. Check the "
+                       "current figure, then decide again.")
+        elif measurement.state != "submitted":
+            refusal = f"It is {measurement.state} already, no longer awaiting approval."
+        elif two_person_rule and approved_by_author(authors.get(measurement.id), actor):
+            refusal = TWO_PERSON_MESSAGE
+        result.rows.append(ApprovalRow(measurement_id, "refused" if refusal else "approved", subject, refusal,
+                                       format_value(measurement.value, measure.unit, measure.decimals)))
+    if result.refused:
+        return result
+    decided = [(found[measurement_id], *_set_review(actor, found[measurement_id], "approved", note))
+               for measurement_id in chosen]
+    _flush(session, decided[0][0], None)
+    for measurement, before, old_state in decided:
+        _finish(session, actor, measurement, "approve", before, measurement.value, old_state, note,
+                _approval_facts(authors.get(measurement.id), actor, two_person_rule), bump=False)
+    bump_data_version(session)
+    result.approved = True
+    return result
 
 
 def return_value(session: Session, actor: Actor, *, measurement_id: int, expected_version: int,
                  reason: str) -> Measurement:
     """Send a submitted value back to its department with a reason (performance team only)."""
     _check_admin(actor, "return")
-    return _review(session, actor, measurement_id, expected_version, "returned", _check_reason(reason))
+    reason = _check_reason(reason)
+    measurement = _load_measurement(session, measurement_id)
+    _check_reviewable(measurement, expected_version)
+    return _review(session, actor, measurement, "returned", reason)

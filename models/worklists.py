@@ -8,18 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from models.catalog import Goal, Measure
 from models.measurements import Measurement, Revision
 from models.org import Department, User
-from models.progress import add_months, month_start
-from models.queries import MeasureStatus
-from models.services import Actor
+from models.progress import JUMP_WINDOW, add_months, expected_value, figure_flags, month_start
+from models.queries import MeasureStatus, measure_specs, visible_value
+from models.services import TWO_PERSON_MESSAGE, Actor, approved_by_author, current_authors
 
-# States of a previous month's value that count as "the figure we had" when judging a change.
-COMPARABLE_STATES = ("submitted", "approved")
 # Dashboard filter values besides the status names themselves.
 FILTER_ALL = "all"
 FILTER_LATE = "late"  # figure due or overdue
@@ -69,7 +67,7 @@ class StoredValue:
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A submitted value awaiting approval, with last month's figure to compare it against."""
+    """A submitted value awaiting approval, with last month's figure, the expected one and its anomaly flags."""
 
     id: int
     version: int
@@ -87,6 +85,11 @@ class QueueItem:
     previous_value: float | None
     correction_reason: str | None
     corrected_from: float | None
+    department_id: int | None = None
+    expected_value: float | None = None
+    flags: tuple[str, ...] = ()
+    # Why the person looking at the queue may not approve this value (None: they may).
+    blocked: str | None = None
 
     @property
     def change(self) -> float | None:
@@ -156,33 +159,35 @@ def month_before(period: date) -> date | None:
     return None if (period.year, period.month) == (1, 1) else add_months(period, -1)
 
 
-def approval_queue(session: Session) -> list[QueueItem]:
-    """Every submitted value, oldest month first, with the previous month's value and any correction reason."""
+def approval_queue(session: Session, *, department_id: int | None = None, period: date | None = None,
+                   reviewer: Actor | None = None, two_person_rule: bool = True) -> list[QueueItem]:
+    """Submitted values (of one department and/or month when given), oldest month first, each with last month's
+    figure, the expected one, its anomaly flags, any correction reason, and why `reviewer` may not approve it."""
     entered = aliased(User)
-    rows = session.execute(
+    stmt = (
         select(
             Measurement.id, Measurement.version, Measurement.measure_id, Measurement.period, Measurement.value,
             Measurement.note, Measurement.entered_at, Measure.name, Measure.unit, Measure.decimals,
-            Department.name.label("department_name"), entered.display_name.label("entered_by"),
+            Measure.cumulative, Department.id.label("department_id"), Department.name.label("department_name"),
+            entered.display_name.label("entered_by"),
         )
         .join(Measure, Measure.id == Measurement.measure_id)
         .join(Department, Department.id == Measure.owner_department_id)
         .outerjoin(entered, entered.id == Measurement.entered_by_id)
         .where(Measurement.state == "submitted")
-        .order_by(Measurement.period, Measure.display_order, Measure.id)
-    ).all()
+        .order_by(Measurement.period, Department.name, Measure.display_order, Measure.id)
+    )
+    if department_id is not None:
+        stmt = stmt.where(Measure.owner_department_id == department_id)
+    if period is not None:
+        stmt = stmt.where(Measurement.period == month_start(period))
+    rows = session.execute(stmt).all()
     if not rows:
         return []
-    wanted = {(r.measure_id, before) for r in rows if (before := month_before(r.period)) is not None}
-    previous = {
-        (measure_id, period): value
-        for measure_id, period, value in session.execute(
-            select(Measurement.measure_id, Measurement.period, Measurement.value).where(
-                tuple_(Measurement.measure_id, Measurement.period).in_(sorted(wanted)),
-                Measurement.state.in_(COMPARABLE_STATES),
-            )
-        )
-    }
+    measure_ids = sorted({r.measure_id for r in rows})
+    history = _recent_history(session, measure_ids, min(r.period for r in rows), max(r.period for r in rows))
+    specs = measure_specs(session, measure_ids)
+    authors = current_authors(session, [r.id for r in rows])
     latest_revision: dict[int, Revision] = {}
     for stored in session.scalars(
         select(Revision).where(Revision.measurement_id.in_([r.id for r in rows])).order_by(Revision.id)
@@ -193,15 +198,59 @@ def approval_queue(session: Session) -> list[QueueItem]:
         revision = latest_revision.get(r.id)
         correction = revision if revision is not None and revision.action == "correct" else None
         previous_period = month_before(r.period)
+        before = [(p, v) for p, v in history.get(r.measure_id, []) if p < r.period][-(JUMP_WINDOW + 1):]
+        previous = dict(before).get(previous_period) if previous_period else None
+        spec = specs.get(r.measure_id)
+        blocked = None
+        if reviewer is not None and two_person_rule and approved_by_author(authors.get(r.id), reviewer):
+            blocked = TWO_PERSON_MESSAGE
         items.append(QueueItem(
             id=r.id, version=r.version, measure_id=r.measure_id, measure_name=r.name,
             department_name=r.department_name, unit=r.unit, decimals=r.decimals, period=r.period, value=r.value,
             note=r.note, entered_by=r.entered_by, entered_at=r.entered_at, previous_period=previous_period,
-            previous_value=previous.get((r.measure_id, previous_period)) if previous_period else None,
+            previous_value=previous,
             correction_reason=correction.reason if correction else None,
             corrected_from=correction.old_value if correction else None,
+            department_id=r.department_id,
+            expected_value=expected_value(spec, r.period) if spec is not None else None,
+            flags=figure_flags(r.value, before, r.cumulative),
+            blocked=blocked,
         ))
     return items
+
+
+def _recent_history(session: Session, measure_ids: list[int], first: date, last: date) -> dict[int, list]:
+    """Each measure's figures as staff see them (see visible_value), from JUMP_WINDOW + 1 months before `first`
+    up to the month before `last`, in month order."""
+    history: dict[int, list[tuple[date, float]]] = {}
+    for measure_id, period, value, state, approved_value in session.execute(
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
+        .where(Measurement.measure_id.in_(measure_ids), Measurement.period < last,
+               Measurement.period >= _months_before(first, JUMP_WINDOW + 1))
+        .order_by(Measurement.measure_id, Measurement.period)
+    ):
+        seen = visible_value(value, state, approved_value, approved_only=False)
+        if seen is not None:
+            history.setdefault(measure_id, []).append((period, seen[0]))
+    return history
+
+
+def _months_before(period: date, count: int) -> date:
+    """The month `count` months before `period`, or January of year 1 when that would be earlier."""
+    return date.min if period.year * 12 + period.month - 1 - count < 12 else add_months(period, -count)
+
+
+def review_departments(session: Session) -> list[tuple[int, str]]:
+    """Every department (id, name) by name, for the approvals page's department filter."""
+    return [(row.id, row.name) for row in session.execute(select(Department.id, Department.name)
+                                                          .order_by(Department.name))]
+
+
+def pending_months(session: Session) -> list[date]:
+    """The months that have values awaiting approval, newest first, for the approvals page's month filter."""
+    return list(session.scalars(select(Measurement.period).where(Measurement.state == "submitted")
+                                .distinct().order_by(Measurement.period.desc())))
 
 
 def concern(measure: MeasureStatus) -> int:

@@ -48,6 +48,8 @@ BACKENDS = ["sqlite", "postgres"]
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_USERS = {
     "admin": ("admin@example.org", "admin", None),
+    # A second member of the performance team: nobody approves a figure they entered themselves (two-person rule).
+    "reviewer": ("reviewer@example.org", "admin", None),
     "viewer": ("mayor@example.org", "viewer", None),
     "editor": ("ocd.editor@example.org", "editor", "ocd"),
     "state_editor": ("state.editor@example.org", "editor", "la-ocd-dru"),

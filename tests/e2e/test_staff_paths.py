@@ -2,7 +2,8 @@
 
 - a department editor (OCD) enters this month's figure for one of their measures, has a bad value explained
   (and kept in the field), is asked for a reason before a correction and then saves it;
-- the performance team enters two figures itself, approves one and returns the other (a reason is required);
+- the performance team enters two figures, may not approve them itself (two-person rule, shown with why); a second
+  member of the team approves one and returns the other (a reason is required);
 - the mayor's office opens the dashboard: every measure, the "Not published" and "Awaiting approval" flags, and
   the status filter.
 
@@ -170,6 +171,7 @@ ADMIN_CANDIDATES = [("opendata-datasets", 1357, "1,357"), ("drainage-projects-co
 
 
 def test_performance_team_approves_one_figure_and_returns_another_with_a_reason(page, axe):
+    """One admin enters two figures; a second approves one and returns the other."""
     month = this_month()
     sign_in_and_open(page, "admin", "Enter figures", "Enter monthly figures")
 
@@ -193,6 +195,16 @@ def test_performance_team_approves_one_figure_and_returns_another_with_a_reason(
 
     page.locator("header").get_by_role("navigation").get_by_role("link", name="Approvals", exact=True).click()
     expect(page.get_by_role("heading", name="Approvals", level=1)).to_be_visible()
+    queue = page.get_by_role("table", name=re.compile(r"waiting for approval"))
+    # Whoever entered a figure may not approve it: the button is disabled and the row says why.
+    own = queue.get_by_role("button", name=f"Approve {approve_name}, {month}", exact=True)
+    expect(own).to_be_disabled()
+    expect(queue.get_by_role("row").filter(
+        has=page.get_by_role("button", name=f"Approve {approve_name}, {month}", exact=True))).to_contain_text(
+        "You entered or corrected this figure yourself")
+
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    sign_in_and_open(page, "reviewer", "Approvals", "Approvals")
     queue = page.get_by_role("table", name=re.compile(r"waiting for approval"))
     approve = queue.get_by_role("button", name=f"Approve {approve_name}, {month}", exact=True)
     give_back = queue.get_by_role("button", name=f"Return {return_name}, {month}", exact=True)

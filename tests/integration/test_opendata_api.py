@@ -256,7 +256,8 @@ def test_revisions_list_published_corrections_once_the_new_figure_is_approved(cl
         assert pending["count"] == 0, "a correction awaiting approval is not published"
         shown = {(v["measure"], v["period"]): v["value"] for v in client.get("/api/v1/values.json").get_json()["values"]}
         assert shown[(MEASURE, period.isoformat())] == old_value, "the approved figure stays while a correction waits"
-        approve_value(session, actor, measurement_id=corrected.id, expected_version=corrected.version)
+        reviewer = Actor.of(session.scalar(select(User).where(User.email == TEST_USERS["reviewer"][0])))
+        approve_value(session, reviewer, measurement_id=corrected.id, expected_version=corrected.version)
         session.commit()
     body = client.get("/api/v1/revisions").get_json()
     assert body["count"] == 1

@@ -116,10 +116,12 @@ def feedback_text(response) -> str:
     return text_of(response.get_json()["response"]["entry-feedback"]["children"])
 
 
-def queue(client) -> Any:
-    """The rendered approvals queue."""
+def queue(client, department: str = "all", month: str = "all") -> Any:
+    """The rendered approvals queue (of one department and/or month when given)."""
     response = post_callback(client, "admin-queue.children",
-                             [prop("admin-refresh", "n_clicks", 0), prop("admin-done", "data", 0)])
+                             [prop("admin-refresh", "n_clicks", 0), prop("admin-done", "data", 0),
+                              prop("admin-filter-department", "value", department),
+                              prop("admin-filter-month", "value", month)])
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["response"]["admin-queue"]["children"]
 

@@ -105,7 +105,9 @@ def test_a_session_cookie_saved_before_sign_out_no_longer_works(client, dash_app
     client.set_cookie("session", saved)  # the copy an attacker kept, replayed
     assert client.get("/review").status_code == 302
     refused = post_callback(client, "admin-queue.children", [{"id": "admin-refresh", "property": "n_clicks"},
-                                                             {"id": "admin-done", "property": "data"}])
+                                                             {"id": "admin-done", "property": "data"},
+                                                             {"id": "admin-filter-department", "property": "value"},
+                                                             {"id": "admin-filter-month", "property": "value"}])
     assert refused.status_code == 401
 
 

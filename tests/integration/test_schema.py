@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app import alembic_config
+from conftest import TEST_USERS
 from models import audit, catalog, measurements, org  # noqa: F401  (register every table)
 from models.audit import AuditEvent, DataVersion
 from models.base import Base, make_engine
@@ -104,7 +105,7 @@ def test_upgrading_a_database_that_holds_data_keeps_every_row(db_url):
     with engine.connect() as conn:
         before = counts(conn)
         approved = conn.execute(text("SELECT COUNT(*) FROM measurement WHERE state = 'approved'")).scalar_one()
-    assert before["measurement"] > 1000 and before["app_user"] == 4
+    assert before["measurement"] > 1000 and before["app_user"] == len(TEST_USERS)
     engine.dispose()
 
     command.downgrade(config, "0002")

@@ -189,7 +189,8 @@ def test_a_write_is_visible_to_the_next_read(session):
     assert by_slug(overview(session, today=TODAY))[slug].latest_value == new_value
 
     assert by_slug(overview(session, today=TODAY, approved_only=True))[slug].latest_period == SEP_2026
-    approve_value(session, admin, measurement_id=pending.id, expected_version=corrected.version)
+    reviewer = Actor.of(session.scalar(select(User).where(User.email == TEST_USERS["reviewer"][0])))
+    approve_value(session, reviewer, measurement_id=pending.id, expected_version=corrected.version)  # two people
     session.commit()
     public = by_slug(overview(session, today=TODAY, published_only=True, approved_only=True))[slug]
     assert (public.latest_period, public.latest_value) == (OCT_2026, new_value)

@@ -455,7 +455,9 @@ def test_approve_and_return_are_for_admins_from_submitted_only(session, subtests
         corrected = correct_value(session, admin, measurement_id=to_return.id, expected_version=2,
                                   value=return_value_before + 1, reason="resubmitted with the running total")
         assert (corrected.state, corrected.version) == ("submitted", 3)
-        approve_value(session, admin, measurement_id=to_return.id, expected_version=3)
+        # The admin corrected it, so another member of the team approves it (two-person rule).
+        refused(approve_value, PermissionDenied, actor=admin, measurement_id=to_return.id, expected_version=3)
+        approve_value(session, actor(session, "reviewer"), measurement_id=to_return.id, expected_version=3)
         assert row_of(session, to_return.id) == (return_value_before + 1, "approved", 4)
 
 
