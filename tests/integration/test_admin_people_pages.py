@@ -303,6 +303,9 @@ def test_role_changes_deactivation_and_forced_reset_end_access_and_the_last_admi
     assert "error=invalid" in old.headers["Location"], "the old password no longer works"
     assert dash_app.server.test_client().get(f"/invite/{token}").status_code == 200
 
+    with db as session:  # the seed's second admin (the reviewer) has left: this admin is the last one
+        session.execute(update(User).where(User.email == TEST_USERS["reviewer"][0]).values(active=False))
+        session.commit()
     for button, role in (("admin-account-toggle", "admin"), ("admin-account-save", "viewer")):
         refused = account_action(client, button, admin, role=role)
         assert "last active admin" in text_of(refused)

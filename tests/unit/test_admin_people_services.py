@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from conftest import TEST_PASSWORD, TEST_USERS
@@ -202,6 +202,9 @@ def test_a_forced_reset_ends_sessions_makes_the_password_unusable_and_issues_a_n
 
 
 def test_the_last_active_admin_cannot_be_deactivated_or_demoted_by_anyone(session):
+    # The seed's second admin (the reviewer) has left: one active admin remains.
+    session.execute(update(User).where(User.email == TEST_USERS["reviewer"][0]).values(active=False))
+    session.commit()
     admin = actor(session, "admin")
     before = audit_count(session)
     with pytest.raises(ValidationError, match="last active admin") as refused:
