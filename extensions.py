@@ -159,7 +159,8 @@ def cached_goal_detail(slug: str, *, public: bool, today: date | None = None) ->
 
 def cached_month_changes(month: date) -> MonthChanges:
     """New figures, corrections and departments not in for a month (staff view), cached by data version."""
-    return _cached(f"changes:{month.isoformat()}", lambda session: month_changes(session, month))
+    today = clock.today()  # "late" depends on the day
+    return _cached(f"changes:{month.isoformat()}:{today}", lambda session: month_changes(session, month, today))
 
 
 def cached_follow_ups(measure_slugs: tuple[str, ...] | None = None, *,
