@@ -95,3 +95,7 @@ ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type
 # Monthly Stat briefing
 EXEC_BRIEFING_MONTH = "exec-briefing-month"
 EXEC_BRIEFING = "exec-briefing"
+
+# Submission tracker
+EXEC_SUBMISSIONS_REQUEST = "exec-submissions-request"  # store read once when the page opens
+EXEC_SUBMISSIONS = "exec-submissions"

@@ -107,6 +107,7 @@ class Contact:
 class DepartmentSubmissions:
     """A department's row of the tracker: who to contact and one cell per month (None: nothing tracked yet)."""
 
+    id: int
     slug: str
     name: str
     contact_email: str | None
@@ -193,9 +194,10 @@ def submission_cells(session: Session, periods: list[date], today: date | None =
     return cells
 
 
-def department_contacts(session: Session) -> dict[str, tuple[str, str, str | None, tuple[Contact, ...]]]:
-    """Per department slug: (slug, name, contact email, active editors by name), in two queries."""
-    departments = session.execute(select(Department.slug, Department.name, Department.contact_email)).all()
+def department_contacts(session: Session) -> dict[str, tuple[int, str, str | None, tuple[Contact, ...]]]:
+    """Per department slug: (id, name, contact email, active editors by name), in two queries."""
+    departments = session.execute(select(Department.id, Department.slug, Department.name,
+                                         Department.contact_email)).all()
     editors: dict[str, list[Contact]] = {}
     for slug, name, email in session.execute(
         select(Department.slug, User.display_name, User.email)
@@ -204,7 +206,7 @@ def department_contacts(session: Session) -> dict[str, tuple[str, str, str | Non
         .order_by(User.display_name, User.email)
     ):
         editors.setdefault(slug, []).append(Contact(name, email))
-    return {slug: (slug, name, contact, tuple(editors.get(slug, ()))) for slug, name, contact in departments}
+    return {slug: (id_, name, contact, tuple(editors.get(slug, ()))) for id_, slug, name, contact in departments}
 
 
 def submission_tracker(session: Session, today: date | None = None, *, months: int = TRACKER_MONTHS,
@@ -217,8 +219,8 @@ def submission_tracker(session: Session, today: date | None = None, *, months: i
     contacts = department_contacts(session)
     rows = []
     for slug, by_month in cells.items():
-        _, name, contact_email, editors = contacts[slug]
-        rows.append(DepartmentSubmissions(slug=slug, name=name, contact_email=contact_email, editors=editors,
+        department_id, name, contact_email, editors = contacts[slug]
+        rows.append(DepartmentSubmissions(id=department_id, slug=slug, name=name, contact_email=contact_email, editors=editors,
                                           cells=tuple(by_month.get(p) for p in periods)))
     return SubmissionTracker(today=today, months=periods, departments=tuple(sorted(rows, key=lambda d: d.name)))
 
