@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import Date, Integer, and_, case, func, literal, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
@@ -149,6 +150,11 @@ def _months_table(periods: list[date]):
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("months")
 
 
+def _count(value: object) -> int:
+    """A count or sum from a result row (None when nothing was summed)."""
+    return int(cast(int, value or 0))
+
+
 def submission_cells(session: Session, periods: list[date], today: date | None = None, *,
                      published_only: bool = False, approved_only: bool = False) -> dict[str, dict[date, SubmissionCell]]:
     """Per department slug and month: measures expected, figures in and late, by one GROUP BY over every month.
@@ -186,11 +192,12 @@ def submission_cells(session: Session, periods: list[date], today: date | None =
         .group_by(Department.slug, months.c.period)
     ).all()
     cells: dict[str, dict[date, SubmissionCell]] = {}
-    for slug, period, expected, submitted, late_count, first_due_day in rows:
+    for row in rows:
+        slug, period, expected, submitted, late_count, first_due_day = tuple(row)
         period = period if isinstance(period, date) else date.fromisoformat(str(period))
-        cells.setdefault(slug, {})[period] = SubmissionCell(
-            period=period, expected=int(expected), submitted=int(submitted), late=int(late_count or 0),
-            due=due_date(period, int(first_due_day)))
+        cells.setdefault(str(slug), {})[period] = SubmissionCell(
+            period=period, expected=_count(expected), submitted=_count(submitted), late=_count(late_count),
+            due=due_date(period, _count(first_due_day)))
     return cells
 
 
