@@ -76,6 +76,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads of a few MB arrive base64-encoded inside callback bodies; anything larger is refused unread.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FORCE_HTTPS": os.environ.get("FORCE_HTTPS", "0") == "1",
+        # Outgoing mail (reminders): the city's SMTP server; without MAIL_SERVER nothing is sent.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": os.environ.get("MAIL_PORT", "25"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0").strip().lower() in ("1", "true", "yes", "on"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "recoverystat@localhost"),
+        # The address people open RecoveryStat at, for links in emails.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8050"),
     }
     settings.update(overrides)
     return settings

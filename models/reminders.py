@@ -78,24 +78,32 @@ def entry_link(base_url: str, period: date) -> str:
     return f"{base_url.rstrip('/')}/entry?month={period:%Y-%m}"
 
 
-def compose(department_name: str, period: date, missing: list[MissingFigure], base_url: str) -> tuple[str, str]:
+def compose(department_name: str, period: date, missing: list[MissingFigure], base_url: str,
+            today: date) -> tuple[str, str]:
     """Subject and plain text of a department's reminder: what is missing, by when, and where to enter it."""
     month = f"{period:%B %Y}"
     first_due = min(m.due for m in missing)
     count = len(missing)
-    subject = (f"RecoveryStat: {count} {month} figure{'s' if count != 1 else ''} missing for {department_name} "
+    one = count == 1
+    subject = (f"RecoveryStat: {count} {month} figure{'' if one else 's'} missing for {department_name} "
                f"(due {_day(first_due)})")
+    if today > first_due:
+        timing = (f"{'It was' if one else 'They were'} due on {_day(first_due)}, so {month} shows as late on the "
+                  "mayor's office's submission tracker until it is in.")
+    else:
+        timing = ("A figure entered after its due date shows as late on the mayor's office's submission "
+                  "tracker.")
     lines = [
         f"Hello {department_name},",
         "",
-        f"RecoveryStat has no {month} figure yet for {'this measure' if count == 1 else f'these {count} measures'}:",
+        f"RecoveryStat has no {month} figure yet for {'this measure' if one else f'these {count} measures'}:",
         "",
         *(f"  - {m.name} (due {_day(m.due)})" for m in missing),
         "",
-        f"Enter them in the month grid: {entry_link(base_url, period)}",
+        f"Enter {'it' if one else 'them'} in the month grid: {entry_link(base_url, period)}",
         "",
-        "A figure entered after its due date shows as late on the mayor's office's submission tracker. If a "
-        "figure cannot be reported this month, reply to the performance team and say why.",
+        timing,
+        "If a figure cannot be reported this month, reply to the performance team and say why.",
         "",
         "This reminder is sent once a day while figures are missing.",
     ]
@@ -123,7 +131,7 @@ def plan_reminders(session: Session, today: date, base_url: str) -> list[Planned
         for address in (contact_email, *(e.email for e in editors)):
             if address and address.lower() not in {r.lower() for r in recipients}:
                 recipients.append(address)
-        subject, body = compose(name, period, missing, base_url)
+        subject, body = compose(name, period, missing, base_url, today)
         planned.append(PlannedReminder(department_id=department_id, department_slug=slug, department_name=name,
                                        period=period, recipients=tuple(recipients), missing=tuple(missing),
                                        subject=subject, body=body, already_sent=department_id in sent_today))
@@ -131,19 +139,19 @@ def plan_reminders(session: Session, today: date, base_url: str) -> list[Planned
 
 
 def claim_reminder(session: Session, planned: PlannedReminder, today: date) -> bool:
-    """Record today's reminder of a department (audited) in the caller's transaction; False if one is recorded.
+    """Record today's reminder of a department (audited) in the session's transaction; False if one is recorded.
 
-    The caller sends the message after claiming and commits only when it was sent, so a failed send leaves no record
-    and a second run the same day sends nothing twice.
+    Call it first in a transaction of its own: on a conflict (another run claimed the day) the transaction is rolled
+    back. The caller sends the message after claiming and commits only when it was sent, so a failed send leaves no
+    record and a second run the same day sends nothing twice.
     """
+    session.add(Reminder(department_id=planned.department_id, period=planned.period, sent_on=today,
+                         recipients=", ".join(planned.recipients), missing=len(planned.missing),
+                         subject=planned.subject[:300], sent_at=utcnow()))
     try:
-        with session.begin_nested():
-            reminder = Reminder(department_id=planned.department_id, period=planned.period, sent_on=today,
-                                recipients=", ".join(planned.recipients), missing=len(planned.missing),
-                                subject=planned.subject[:300], sent_at=utcnow())
-            session.add(reminder)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return False
     record_audit(session, actor="send-reminders", action="reminder.send", entity_type="department",
                  entity_id=planned.department_id,
