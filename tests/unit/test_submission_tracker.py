@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from models.catalog import Measure
 from models.measurements import Measurement, Revision
@@ -123,3 +123,22 @@ def test_who_has_not_submitted_is_the_tracker_query_for_one_month(session, ocd):
     assert expected["ocd"] == (len(ocd) - 1, len(ocd), True)
     assert [d.missing for d in found] == sorted((d.missing for d in found), reverse=True)
     assert {d.slug for d in tracker.late_in(NOVEMBER)} >= {"ocd"}
+
+
+def test_the_tracker_takes_the_same_few_queries_however_many_departments_and_months(session):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        submission_tracker(session, date(2026, 11, 20), months=3)
+        few = len(statements)
+        statements.clear()
+        tracker = submission_tracker(session, date(2026, 11, 20), months=24)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(tracker.departments) > 5 and len(tracker.months) == 24
+    assert len(statements) == few <= 3  # the grid, the departments, their editors
