@@ -57,7 +57,7 @@ def _moves(moves: Sequence[StatusMove]) -> html.Div:
 
 
 def _late_note(department: MissingDepartment) -> str:
-    """", late (due November 15, 2026)" for a department past its due date; nothing otherwise."""
+    """" — late (due November 15, 2026)" for a department past its due date; nothing otherwise."""
     if not department.late or department.due is None:
         return ""
     return f" — late (due {department.due:%B} {department.due.day}, {department.due.year})"

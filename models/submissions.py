@@ -6,8 +6,8 @@ it; otherwise *complete* (every figure in), *partial* (some in) or *missing* (no
 answers every department and month at once; the executive view's "who has not submitted" (models.stat) and the
 reminders (models.reminders) read the same query.
 
-When a figure came in is the time of its first revision made by a person. Figures loaded by the system (the seed
-data set) carry no submission time of their own and count as on time.
+When a figure came in is the time of its first entry (or import) by a person; a later correction does not move it.
+Figures loaded by the system (the seed data set) carry no submission time of their own and count as on time.
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ SUBMISSION_LABELS = {"complete": "Complete", "partial": "Partial", "missing": "M
 # Text symbols beside the words, so the state never rests on colour alone.
 SUBMISSION_ICONS = {"complete": "✓", "partial": "◐", "missing": "○", "late": "!"}
 _EPOCH = date(1970, 1, 1)
+# The revisions that bring a month's figure in; corrections, approvals and returns come later and do not count.
+ENTRY_ACTIONS = ("enter", "import")
 
 
 class utc_day(FunctionElement):
@@ -170,7 +172,8 @@ def submission_cells(session: Session, periods: list[date], today: date | None =
     first_in = (
         select(Revision.measurement_id, func.min(Revision.created_at).label("at"))
         .join(Measurement, Measurement.id == Revision.measurement_id)
-        .where(Revision.user_id.is_not(None), Measurement.period >= periods[0], Measurement.period <= periods[-1])
+        .where(Revision.action.in_(ENTRY_ACTIONS), Revision.user_id.is_not(None),
+               Measurement.period >= periods[0], Measurement.period <= periods[-1])
         .group_by(Revision.measurement_id)
         .subquery("first_in")
     )

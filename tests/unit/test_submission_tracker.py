@@ -84,6 +84,28 @@ def test_a_figure_that_came_in_after_the_due_day_makes_the_month_late_even_when_
     assert late.label == f"Late {len(ocd)}/{len(ocd)}"
 
 
+def test_correcting_a_figure_after_the_due_day_does_not_make_its_month_late(session, ocd):
+    for measure in ocd:
+        put(session, measure, NOVEMBER, datetime(2026, 12, 3, tzinfo=UTC))
+    first = session.scalar(select(Measurement).where(Measurement.measure_id == ocd[0].id,
+                                                     Measurement.period == NOVEMBER))
+    user_id = session.scalar(select(User.id).where(User.email == "admin@example.org"))
+    session.add(Revision(measurement_id=first.id, action="correct", old_value=first.value, new_value=first.value,
+                         old_state="submitted", new_state="submitted", reason="Recounted", user_id=user_id,
+                         created_at=datetime(2027, 1, 20, tzinfo=UTC)))
+    session.flush()
+    assert cell(session, date(2027, 2, 1)).state == "complete"
+    # A seeded figure (no person's entry) corrected by a person long after its month is still on time.
+    seeded = session.scalar(select(Measurement).where(Measurement.measure_id == ocd[0].id,
+                                                      Measurement.period == date(2026, 9, 1)))
+    session.add(Revision(measurement_id=seeded.id, action="correct", old_value=seeded.value, new_value=seeded.value,
+                         old_state=seeded.state, new_state="submitted", reason="Restated", user_id=user_id,
+                         created_at=datetime(2026, 11, 19, tzinfo=UTC)))
+    session.flush()
+    september = submission_cells(session, [date(2026, 9, 1)], date(2026, 11, 20))["ocd"][date(2026, 9, 1)]
+    assert september.late == 0
+
+
 def test_the_public_audience_counts_approved_figures_only_and_returned_ones_count_for_nobody(session, ocd):
     put(session, ocd[0], NOVEMBER, datetime(2026, 12, 1, tzinfo=UTC))
     put(session, ocd[1], NOVEMBER, datetime(2026, 12, 1, tzinfo=UTC), state="returned")
