@@ -191,7 +191,7 @@ def departments_not_submitted(session: Session, month: date, *, published_only: 
     names = dict(session.execute(select(Department.slug, Department.name).where(Department.slug.in_(cells))).all())
     missing_departments = [
         MissingDepartment(slug, str(names[slug]), cell.missing, cell.expected, late=cell.state == "late", due=cell.due)
-        for slug, by_month in cells.items() if (cell := by_month[month]).missing
+        for slug, by_month in cells.items() if (cell := by_month.get(month)) is not None and cell.missing
     ]
     return sorted(missing_departments, key=lambda d: (-d.missing, d.name))
 

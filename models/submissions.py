@@ -165,7 +165,8 @@ def submission_cells(session: Session, periods: list[date], today: date | None =
     models.queries.visible_to); it is late when it came in after its due day, or is still out after it.
     """
     today = today or clock.today()
-    periods = sorted({month_start(p) for p in periods})
+    # December 9999 has no following month, so nothing for it can be due: it is left out.
+    periods = sorted({month_start(p) for p in periods if (p.year, p.month) != (9999, 12)})
     if not periods:
         return {}
     months = _months_table(periods)

@@ -164,3 +164,9 @@ def test_the_tracker_takes_the_same_few_queries_however_many_departments_and_mon
         event.remove(engine, "before_cursor_execute", count)
     assert len(tracker.departments) > 5 and len(tracker.months) == 24
     assert len(statements) == few <= 3  # the grid, the departments, their editors
+
+
+def test_the_last_month_of_the_calendar_has_nothing_due(session):
+    december_9999 = date(9999, 12, 1)
+    assert submission_cells(session, [december_9999], date(2026, 11, 20)) == {}
+    assert departments_not_submitted(session, december_9999, today=date(2026, 11, 20)) == []
