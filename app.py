@@ -84,12 +84,19 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Cross-site requests are refused by Origin/Sec-Fetch-Site (api.hardening); the Referer check would also
         # refuse people whose browser or proxy strips that header.
         "WTF_CSRF_SSL_STRICT": False,
-        # Mail relay for one-time password links (optional: without it the admin passes the link on).
-        **{name: os.environ.get(name) for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
-                                                   "MAIL_USE_TLS", "MAIL_FROM")},
         # Nobody approves a figure they entered or corrected themselves; TWO_PERSON_RULE=0 lets a one-person team
         # approve its own figures (the audit then records that the approver also entered them).
         "TWO_PERSON_RULE": os.environ.get("TWO_PERSON_RULE", "1").strip() != "0",
+        # Outgoing mail (reminders, one-time password links): the city's SMTP server; without MAIL_SERVER nothing
+        # is sent (an admin then passes a password link on by hand).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": os.environ.get("MAIL_PORT", "25"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0").strip().lower() in ("1", "true", "yes", "on"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "recoverystat@localhost"),
+        # The address people open RecoveryStat at, for links in emails.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8050"),
     }
     settings.update(overrides)
     return settings

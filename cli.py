@@ -1,4 +1,4 @@
-"""The `flask --app app ...` operations commands: migrations, seed data, accounts, backups.
+"""The `flask --app app ...` operations commands: migrations, seed data, accounts, backups, reminders.
 
 Each command is a thin wrapper: it parses its arguments, opens one session and calls a service in `models/`.
 """
@@ -147,6 +147,81 @@ def register(server: Flask) -> None:
         click.echo(f"Demo accounts created (shown once; also saved in {accounts_file}):")
         for line in lines:
             click.echo("  " + line)
+
+    @server.cli.command("send-reminders")
+    @click.option("--dry-run", is_flag=True, help="Print the reminders that would be sent; send and record nothing.")
+    def send_reminders_command(dry_run: bool):
+        """Email each department with figures missing for the month now due (at most once a day per department)."""
+        send_reminders(server, dry_run=dry_run)
+
+
+def send_reminders(server: Flask, *, dry_run: bool) -> None:
+    """Plan today's reminders, then send and record each one; exit 1 if any department could not be reminded."""
+    import smtplib
+
+    from mail import MailConfigError, MailSettings, send_message
+    from models import clock
+    from models.progress import last_complete_month
+    from models.reminders import claim_reminder, plan_reminders
+
+    today = clock.today()
+    settings = None
+    if not dry_run:
+        try:
+            settings = MailSettings.from_config(server.config)
+        except MailConfigError as error:
+            click.echo(f"No reminder sent: {error}", err=True)
+            sys.exit(2)
+    with server.app_context():
+        with db_session() as session:
+            planned = plan_reminders(session, today, server.config["PUBLIC_BASE_URL"])
+        month = last_complete_month(today)
+        if not planned:
+            click.echo(f"Every department has entered its {month:%B %Y} figures: no reminder to send.")
+            return
+        sent, skipped, failed = 0, 0, []
+        for reminder in planned:
+            name = reminder.department_name
+            if reminder.already_sent:
+                click.echo(f"{name}: already reminded today; not sent again.")
+                skipped += 1
+                continue
+            if not reminder.recipients:
+                failed.append(name)
+                click.echo(f"{name}: not sent — the department has no contact address and no active editor. Add a "
+                           "contact email or an editor account.", err=True)
+                continue
+            if dry_run:
+                click.echo(f"Would send to {', '.join(reminder.recipients)}\nSubject: {reminder.subject}\n\n"
+                           f"{reminder.body}\n")
+                continue
+            assert settings is not None
+            try:
+                with db_session() as session:
+                    if not claim_reminder(session, reminder, today):
+                        click.echo(f"{name}: already reminded today; not sent again.")
+                        skipped += 1
+                        continue
+                    refused = send_message(settings, reminder.message(settings.sender))
+            except (smtplib.SMTPException, OSError) as error:
+                failed.append(name)
+                click.echo(f"{name}: not sent — the mail server said: {error}. It will be tried again on the next "
+                           "run.", err=True)
+                continue
+            sent += 1
+            if refused:
+                failed.append(name)
+                click.echo(f"{name}: sent, but the mail server refused {', '.join(sorted(refused))}.", err=True)
+            else:
+                click.echo(f"{name}: reminder sent to {', '.join(reminder.recipients)} "
+                           f"({len(reminder.missing)} missing).")
+    if dry_run:
+        click.echo(f"Dry run: {len(planned) - skipped - len(failed)} reminder(s) would be sent for {month:%B %Y}; "
+                   "nothing was sent or recorded.")
+    else:
+        click.echo(f"{sent} reminder(s) sent for {month:%B %Y}, {skipped} already sent today, {len(failed)} failed.")
+    if failed:
+        sys.exit(1)
 
 
 def alembic_config(database_url: str):

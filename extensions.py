@@ -38,6 +38,7 @@ from models.stat import (
     revision_history,
     status_moves,
 )
+from models.submissions import SubmissionTracker, submission_tracker
 
 log = logging.getLogger("recoverystat.cache")
 
@@ -164,7 +165,14 @@ def cached_goal_detail(slug: str, *, public: bool, today: date | None = None) ->
 
 def cached_month_changes(month: date) -> MonthChanges:
     """New figures, corrections and departments not in for a month (staff view), cached by data version."""
-    return _cached(f"changes:{month.isoformat()}", lambda session: month_changes(session, month))
+    today = clock.today()  # "late" depends on the day
+    return _cached(f"changes:{month.isoformat()}:{today}", lambda session: month_changes(session, month, today))
+
+
+def cached_submission_tracker() -> SubmissionTracker:
+    """The submission tracker (staff view) as of today, cached by data version and day."""
+    today = clock.today()
+    return _cached(f"submissions:{today}", lambda session: submission_tracker(session, today))
 
 
 def cached_follow_ups(measure_slugs: tuple[str, ...] | None = None, *,

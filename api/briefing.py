@@ -65,8 +65,9 @@ def briefing_workbook(bundle: dict[str, Any], today: date) -> bytes:
                                      for c in bundle["changes"].corrections],
                                     columns=["Measure", "Month", "Was", "Now", "Reason", "By", "When"]),
         "Not submitted": pd.DataFrame([{"Department": d.name, "Measures without a figure": d.missing,
-                                        "Measures": d.measures} for d in bundle["changes"].not_submitted],
-                                      columns=["Department", "Measures without a figure", "Measures"]),
+                                        "Measures": d.measures, "Late": d.late, "Due": d.due}
+                                       for d in bundle["changes"].not_submitted],
+                                      columns=["Department", "Measures without a figure", "Measures", "Late", "Due"]),
         "Follow-ups": pd.DataFrame([{"Measure": i.measure_name, "Action": i.action, "Department": i.department_name,
                                      "Due": i.due_date, "Overdue": i.overdue(today), "Recorded by": i.created_by}
                                     for i in open_items],

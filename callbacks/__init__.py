@@ -6,7 +6,7 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import admin_people, auth, dashboard, entry, feedback, guard, public, review, stat
+    from callbacks import admin_people, auth, dashboard, entry, feedback, guard, public, review, stat, submissions
 
     guard.register(app)
     public.register(app)
@@ -17,3 +17,4 @@ def register_all(app: dash.Dash) -> None:
     feedback.register(app)
     stat.register(app)
     admin_people.register(app)
+    submissions.register(app)

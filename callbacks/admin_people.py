@@ -15,6 +15,7 @@ from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 from flask import current_app, request
 
+import mail
 from extensions import current_actor, db_session
 from layouts import ids
 from layouts._admin_people import (
@@ -32,7 +33,6 @@ from layouts._admin_people import (
     issued_link,
 )
 from layouts._worklists import alert, when
-from models import mail
 from models.admin_people import (
     IssuedLink,
     account_list,
@@ -148,11 +148,11 @@ def update_admin_account_form(pick: str | None, _changed: Any):
 def _link_message(link: IssuedLink) -> Any:
     """The link to pass on, emailed too when mail is set up (a failed email is said, the link still shown)."""
     url = request.host_url.rstrip("/") + link.path()
-    settings = mail.MailSettings.from_config(current_app.config)
+    settings = mail.mail_settings_or_none(current_app.config)
     emailed = None
     if settings is not None:
         try:
-            mail.send(settings, mail.link_message(settings, to=link.email, display_name=link.display_name, link=url,
+            mail.send_message(settings, mail.link_message(settings, to=link.email, display_name=link.display_name, link=url,
                                                   purpose=link.purpose, expires=when(link.expires_at)))
             emailed = f"It was also emailed to {link.email}."
         except (OSError, smtplib.SMTPException) as error:

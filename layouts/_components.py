@@ -212,6 +212,7 @@ def nav_links(role: str | None) -> list[tuple[str, str]]:
     links = [("Progress", "/")]
     if role in ("viewer", "editor", "admin"):
         links.append(("Dashboard", "/dashboard"))
+        links.append(("Submissions", "/dashboard/submissions"))
     if role in ("editor", "admin"):
         links.append(("Enter figures", "/entry"))
     if role == "admin":

@@ -13,7 +13,7 @@ from layouts._detail import chart_figure, corrections_block, facts, values_table
 from layouts._worklists import alert, scroll_region, when
 from models.progress import FRESHNESS_LABELS, STATUS_LABELS, format_value
 from models.queries import MeasureDetail, MeasureStatus
-from models.stat import FollowUpItem, MonthChanges, RevisionEntry, StatusMove
+from models.stat import FollowUpItem, MissingDepartment, MonthChanges, RevisionEntry, StatusMove
 
 ACTION_WORDS = {"enter": "Entered", "correct": "Corrected", "approve": "Approved", "return": "Returned",
                 "import": "Imported"}
@@ -56,6 +56,13 @@ def _moves(moves: Sequence[StatusMove]) -> html.Div:
     ], className="small status-moves")
 
 
+def _late_note(department: MissingDepartment) -> str:
+    """" — late (due November 15, 2026)" for a department past its due date; nothing otherwise."""
+    if not department.late or department.due is None:
+        return ""
+    return f" — late (due {department.due:%B} {department.due.day}, {department.due.year})"
+
+
 def what_changed(changes: MonthChanges, moves: Sequence[StatusMove], previous: date,
                  measures: dict[str, MeasureStatus]) -> html.Section:
     """What changed since the previous month: status moves, new figures, corrections with reasons, who is not in.
@@ -88,10 +95,13 @@ def what_changed(changes: MonthChanges, moves: Sequence[StatusMove], previous: d
         ], className="table table-sm small corrections-made mb-0"), **scroll_region("Corrections to earlier months"))
     else:
         corrections_table = html.P("No earlier month was corrected.", className="small")
-    missing_list = (html.Ul([html.Li(f"{d.name}: {d.missing} of {d.measures} measure"
-                                     f"{'s' if d.measures != 1 else ''} without a {month_label(month)} figure")
-                             for d in missing], className="small not-submitted")
-                    if missing else html.P(f"Every department has submitted {month_label(month)}.", className="small"))
+    missing_list = (html.Div([
+        html.Ul([html.Li([f"{d.name}: {d.missing} of {d.measures} measure{'s' if d.measures != 1 else ''} "
+                          f"without a {month_label(month)} figure", _late_note(d)])
+                 for d in missing], className="small not-submitted mb-1"),
+        html.P(dcc.Link("See every department's last twelve months", href="/dashboard/submissions"),
+               className="small"),
+    ]) if missing else html.P(f"Every department has submitted {month_label(month)}.", className="small"))
     return html.Section(
         [
             html.H2(f"What changed since {month_label(previous)}", id="what-changed", className="h4 mt-4"),

@@ -75,6 +75,8 @@ def layout(month: str | None = None, department: str | None = None, goal: str | 
             ),
             html.P(["Copy the address to share this view with these filters. ",
                     dcc.Link("Open the monthly Stat briefing", href="/dashboard/briefing", id="exec-briefing-link"),
+                    " or ", dcc.Link("see who has submitted each month", href="/dashboard/submissions",
+                                     id="exec-submissions-link"),
                     "."], className="small"),
             dcc.Loading(html.Div(id=ids.EXEC_ATTENTION), type="default", delay_show=300),
             html.Div(id=ids.EXEC_CHANGES),

@@ -151,3 +151,6 @@ ADMIN_AUDIT_FROM = "admin-audit-from"
 ADMIN_AUDIT_TO = "admin-audit-to"
 ADMIN_AUDIT_LIST = "admin-audit-list"
 ADMIN_AUDIT_DOWNLOAD = "admin-audit-download"
+# Submission tracker
+EXEC_SUBMISSIONS_REQUEST = "exec-submissions-request"  # store read once when the page opens
+EXEC_SUBMISSIONS = "exec-submissions"

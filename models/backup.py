@@ -52,7 +52,8 @@ def _tables() -> list[Table]:
     import models.feedback
     import models.followups
     import models.measurements
-    import models.org  # noqa: F401
+    import models.org
+    import models.reminders  # noqa: F401
 
     return list(Base.metadata.sorted_tables)
 

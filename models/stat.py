@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models import clock
@@ -23,6 +23,7 @@ from models.org import Department, User
 from models.progress import STATUS_LABELS, add_months, last_complete_month, month_start
 from models.queries import MeasureStatus, Overview, visible_to, visible_value
 from models.services import Actor
+from models.submissions import submission_cells
 
 # How bad a status is, for "up" and "down": higher is better. No data ranks below everything.
 STATUS_RANK = {"no_data": 0, "off_track": 1, "at_risk": 2, "on_track": 3, "achieved": 4}
@@ -110,6 +111,8 @@ class MissingDepartment:
     name: str
     missing: int
     measures: int
+    late: bool = False  # past the due date (see models.submissions)
+    due: date | None = None  # the earliest due date of the department's figures for the month
 
 
 def _measure_filter(published_only: bool):
@@ -177,24 +180,19 @@ def corrections_made(session: Session, month: date, *, published_only: bool = Fa
 
 
 def departments_not_submitted(session: Session, month: date, *, published_only: bool = False,
-                              approved_only: bool = False) -> list[MissingDepartment]:
-    """Departments owning measures (tracked by `month`) with at least one lacking a figure for it, most missing first."""
+                              approved_only: bool = False, today: date | None = None) -> list[MissingDepartment]:
+    """Departments owning measures (tracked by `month`) with at least one lacking a figure for it, most missing first.
+
+    The same query as the submission tracker (models.submissions), so "late" means the same on every screen.
+    """
     month = month_start(month)
-    has_value = (
-        select(Measurement.measure_id)
-        .where(Measurement.period == month, visible_to(approved_only))
-        .subquery()
-    )
-    missing = func.sum(case((has_value.c.measure_id.is_(None), 1), else_=0))
-    rows = session.execute(
-        select(Department.slug, Department.name, missing.label("missing"), func.count(Measure.id))
-        .join(Measure, Measure.owner_department_id == Department.id)
-        .outerjoin(has_value, has_value.c.measure_id == Measure.id)
-        .where(Measure.baseline_period <= month, _measure_filter(published_only))
-        .group_by(Department.slug, Department.name)
-    ).all()
-    missing_departments = [MissingDepartment(str(slug), str(name), int(gap or 0), int(total))  # type: ignore[call-overload]
-                           for slug, name, gap, total in rows if gap]
+    cells = submission_cells(session, [month], today or clock.today(), published_only=published_only,
+                             approved_only=approved_only)
+    names = dict(session.execute(select(Department.slug, Department.name).where(Department.slug.in_(cells))).all())
+    missing_departments = [
+        MissingDepartment(slug, str(names[slug]), cell.missing, cell.expected, late=cell.state == "late", due=cell.due)
+        for slug, by_month in cells.items() if (cell := by_month.get(month)) is not None and cell.missing
+    ]
     return sorted(missing_departments, key=lambda d: (-d.missing, d.name))
 
 
@@ -337,12 +335,12 @@ class MonthChanges:
     not_submitted: tuple[MissingDepartment, ...]
 
 
-def month_changes(session: Session, month: date) -> MonthChanges:
-    """New figures, corrections and missing departments for `month`, as staff see them."""
+def month_changes(session: Session, month: date, today: date | None = None) -> MonthChanges:
+    """New figures, corrections and missing departments for `month`, as staff see them on `today`."""
     month = month_start(month)
     return MonthChanges(month=month, new_values=tuple(new_values(session, month)),
                         corrections=tuple(corrections_made(session, month)),
-                        not_submitted=tuple(departments_not_submitted(session, month)))
+                        not_submitted=tuple(departments_not_submitted(session, month, today=today)))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from models import (  # noqa: E402,F401
     feedback,
     measurements,
     org,
+    reminders,
 )
 from models.accounts import create_user  # noqa: E402
 from models.base import make_engine, make_session_factory  # noqa: E402

@@ -16,12 +16,12 @@ from api.auth import START_PAGES
 from conftest import TEST_PASSWORD, TEST_USERS
 
 # The header navigation each role should see, in order: (link text, href).
+STAFF_NAV = [("Progress", "/"), ("Dashboard", "/dashboard"), ("Submissions", "/dashboard/submissions")]
 NAV = {
-    "admin": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry"), ("Approvals", "/review"),
-              ("Reports", "/admin/feedback")],
-    "viewer": [("Progress", "/"), ("Dashboard", "/dashboard")],
-    "editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],
-    "state_editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],
+    "admin": [*STAFF_NAV, ("Enter figures", "/entry"), ("Approvals", "/review"), ("Reports", "/admin/feedback")],
+    "viewer": STAFF_NAV,
+    "editor": [*STAFF_NAV, ("Enter figures", "/entry")],
+    "state_editor": [*STAFF_NAV, ("Enter figures", "/entry")],
 }
 ANONYMOUS_NAV = [("Progress", "/")]
 INVALID = "That email and password do not match an active account."

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from test_send_reminders import free_port, smtp  # noqa: F401  (smtp: a real SMTP server fixture)
 
 from conftest import TEST_PASSWORD, TEST_USERS, app_config, login, post_login
 from models.audit import AuditEvent
@@ -317,56 +318,35 @@ def test_role_changes_deactivation_and_forced_reset_end_access_and_the_last_admi
         assert actions[-4:] == ["user.change", "user.deactivate", "user.reactivate", "user.reset"]
 
 
-class FakeSMTP:
-    """Stands in for smtplib.SMTP: records what would have been sent."""
-
-    sent: list = []
-    fail = False
-
-    def __init__(self, host, port, timeout=None):
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        if FakeSMTP.fail:
-            raise ConnectionRefusedError("relay down")
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        self.tls = True
-
-    def login(self, user, password):
-        self.user = user
-
-    def send_message(self, message):
-        FakeSMTP.sent.append((self.host, self.port, message))
-
-
-def test_the_link_is_emailed_when_mail_is_configured_and_still_shown_when_sending_fails(db_url, monkeypatch):
+@pytest.mark.services
+def test_the_link_is_emailed_when_mail_is_configured_and_still_shown_when_sending_fails(db_url, smtp):  # noqa: F811
+    """Through a real SMTP server started by the test; then with the relay gone, the link is still shown."""
     from app import create_app
     from extensions import EXTENSION_KEY
 
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    FakeSMTP.sent, FakeSMTP.fail = [], False
-    app = create_app(app_config(db_url, MAIL_SERVER="smtp.example.org", MAIL_PORT="2525", MAIL_FROM="stat@example.org",
-                                MAIL_USERNAME="relay", MAIL_PASSWORD="relay-secret", MAIL_USE_TLS="1"))
+    inbox, port = smtp
+    settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_FROM": "stat@example.org",
+                "MAIL_USE_TLS": False}
+    app = create_app(app_config(db_url, **settings))
+    gone = create_app(app_config(db_url, **{**settings, "MAIL_PORT": str(free_port())}))
     try:
         client = app.server.test_client()
         login(client, "admin")
         answer = invite(client, email="mailed@example.org", name="Mailed Person", role="viewer")
         token = issued_token(answer)
         assert "also emailed to mailed@example.org" in text_of(answer)
-        ((host, port, message),) = FakeSMTP.sent
-        assert (host, port, message["To"], message["From"]) == ("smtp.example.org", 2525, "mailed@example.org",
-                                                                 "stat@example.org")
+        ((recipients, message),) = inbox.messages
+        assert (recipients, message["To"], message["From"]) == (["mailed@example.org"], "mailed@example.org",
+                                                                "stat@example.org")
         assert f"/invite/{token}" in message.get_content()
-        FakeSMTP.fail = True
-        failed = invite(client, email="unmailed@example.org", name="Unmailed", role="viewer")
+        other = gone.server.test_client()
+        login(other, "admin")
+        failed = invite(other, email="unmailed@example.org", name="Unmailed", role="viewer")
         assert "failed" in text_of(failed) and issued_token(failed)
+        assert len(inbox.messages) == 1
     finally:
-        app.server.extensions[EXTENSION_KEY].engine.dispose()
+        for each in (app, gone):
+            each.server.extensions[EXTENSION_KEY].engine.dispose()
 
 
 # Events on charts ----------------------------------------------------------------------------------------------

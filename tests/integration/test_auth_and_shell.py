@@ -103,9 +103,9 @@ def test_navigation_shows_each_role_what_it_may_use(dash_app):
     """The header lists only the pages a role may open."""
     expected = {
         None: ["Progress"],
-        "viewer": ["Progress", "Dashboard"],
-        "editor": ["Progress", "Dashboard", "Enter figures"],
-        "admin": ["Progress", "Dashboard", "Enter figures", "Approvals", "Reports"],
+        "viewer": ["Progress", "Dashboard", "Submissions"],
+        "editor": ["Progress", "Dashboard", "Submissions", "Enter figures"],
+        "admin": ["Progress", "Dashboard", "Submissions", "Enter figures", "Approvals", "Reports"],
     }
     for role, labels in expected.items():
         client = dash_app.server.test_client()

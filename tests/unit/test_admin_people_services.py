@@ -350,13 +350,13 @@ def test_the_audit_log_filters_by_person_kind_and_dates_and_cannot_be_changed(se
 
 
 def test_mail_is_configured_only_with_a_server_and_a_sender_and_the_message_carries_the_link():
-    from models.mail import MailSettings, link_message
+    from mail import link_message, mail_settings_or_none
 
-    assert MailSettings.from_config({}) is None
-    assert MailSettings.from_config({"MAIL_SERVER": "smtp.example.org"}) is None, "no sender, no mail"
-    settings = MailSettings.from_config({"MAIL_SERVER": "smtp.example.org", "MAIL_FROM": "stat@example.org",
-                                         "MAIL_USE_TLS": "0", "MAIL_PORT": None})
-    assert (settings.port, settings.use_tls, settings.username) == (587, False, None)
+    assert mail_settings_or_none({}) is None
+    assert mail_settings_or_none({"MAIL_SERVER": "smtp.example.org"}) is None, "no sender, no mail"
+    settings = mail_settings_or_none({"MAIL_SERVER": "smtp.example.org", "MAIL_FROM": "stat@example.org",
+                                      "MAIL_USE_TLS": False, "MAIL_PORT": None})
+    assert (settings.port, settings.use_tls, settings.username) == (25, False, None)
     link = "https://stat.example.org/invite/abc"
     invited = link_message(settings, to="a@example.org", display_name="Ana", link=link, purpose="invite",
                            expires="Nov 27, 2026, 9:00 AM")

@@ -39,6 +39,7 @@ def test_status_badge_carries_text_and_a_decorative_icon():
 def test_nav_links_follow_the_roles_matrix():
     """Each role sees exactly the pages it may use."""
     assert [h for _, h in nav_links(None)] == ["/"]
-    assert [h for _, h in nav_links("viewer")] == ["/", "/dashboard"]
-    assert [h for _, h in nav_links("editor")] == ["/", "/dashboard", "/entry"]
-    assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/entry", "/review", "/admin/feedback"]
+    assert [h for _, h in nav_links("viewer")] == ["/", "/dashboard", "/dashboard/submissions"]
+    assert [h for _, h in nav_links("editor")] == ["/", "/dashboard", "/dashboard/submissions", "/entry"]
+    assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/dashboard/submissions", "/entry", "/review",
+                                                   "/admin/feedback"]
