@@ -95,3 +95,12 @@ ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type
 # Monthly Stat briefing
 EXEC_BRIEFING_MONTH = "exec-briefing-month"
 EXEC_BRIEFING = "exec-briefing"
+
+# API tokens page: a person's own personal API tokens for the write API
+ENTRY_TOKEN_NAME = "entry-token-name"
+ENTRY_TOKEN_CREATE = "entry-token-create"
+ENTRY_TOKEN_FEEDBACK = "entry-token-feedback"
+ENTRY_TOKEN_SECRET = "entry-token-secret"  # the new token, shown once inside the feedback
+ENTRY_TOKEN_LIST = "entry-token-list"
+ENTRY_TOKEN_CHANGED = "entry-token-changed"  # store bumped after a create or revoke so the list reloads
+ENTRY_TOKEN_REVOKE = "entry-token-revoke"  # pattern-matching type: {"type": ..., "id": token id}
