@@ -64,7 +64,7 @@ def new_token_notice(name: str, secret: str) -> html.Div:
     ], html.Div([
         html.Label("Your new API token", htmlFor=ids.ENTRY_TOKEN_SECRET, className="form-label mt-2 mb-1"),
         dbc.Input(id=ids.ENTRY_TOKEN_SECRET, value=secret, readonly=True, type="text", className="font-monospace",
-                  autoComplete="off", spellCheck=False),
+                  autoComplete="off"),
         html.P("Select the field and copy it (Ctrl+C, or ⌘C on a Mac) into the partner system's settings. It is "
                "sent as “Authorization: Bearer …” with every request. Lost it? Revoke it and create a new one.",
                className="small mt-1 mb-0"),
