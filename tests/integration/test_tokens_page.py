@@ -6,6 +6,7 @@ tokens; the secret is in the create answer once and nowhere else. SQLite always,
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -45,7 +46,7 @@ def revoke_on_page(client, dash_app, token_id):
     body = {"output": key, "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in outputs],
             "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
             "state": [prop("entry-token-changed", "data", 0)],
-            "changedPropIds": ['{"id":%d,"type":"entry-token-revoke"}.n_clicks' % token_id]}
+            "changedPropIds": [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
     return client.post(UPDATE, json=body)
 
 
