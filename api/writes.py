@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -62,7 +63,9 @@ def rate_limit_key() -> str:
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("API_WRITE_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    """The per-token limit: the API_WRITE_RATE_LIMIT setting or environment variable, e.g. "120 per minute"."""
+    return current_app.config.get("API_WRITE_RATE_LIMIT") or os.environ.get("API_WRITE_RATE_LIMIT") \
+        or DEFAULT_RATE_LIMIT
 
 
 def _too_many(_limit) -> Response:

@@ -176,8 +176,10 @@ def save_measure_values(session: Session, actor: Actor, measure: Measure, body: 
             seen_version=current.version if current is not None else None, confirm_drop=item.confirm_drop)])
         outcome = saved.rows[0]
         if outcome.outcome == "refused":
-            problems.append(ValueProblem(item.index, item.sent_period, outcome.field or "value",
-                                         outcome.message or "This value was refused."))
+            message = outcome.message or "This value was refused."
+            if outcome.field == "confirm_drop":
+                message += ' To confirm it, send "confirm_drop": true with a note saying why.'
+            problems.append(ValueProblem(item.index, item.sent_period, outcome.field or "value", message))
             continue
         if outcome.outcome == "unchanged" and current is not None:
             state, version = current.state, current.version

@@ -233,6 +233,7 @@ def test_a_running_total_that_falls_needs_a_confirmation_and_a_note(client, db_u
     before = state(db_url)
     falls = post(client, "ocd-rental-units-repaired", {"period": NOVEMBER, "value": 400}, token)
     assert falls.status_code == 422 and falls.get_json()["errors"][0]["field"] == "confirm_drop"
+    assert "\"confirm_drop\": true" in falls.get_json()["errors"][0]["message"]
     assert state(db_url) == before
     confirmed = post(client, "ocd-rental-units-repaired", {"period": NOVEMBER, "value": 400, "confirm_drop": True,
                                                           "note": "Twelve units were withdrawn from the programme"},
