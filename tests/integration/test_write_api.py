@@ -382,3 +382,43 @@ def test_the_openapi_document_describes_the_write_with_bearer_auth(client):
         **document["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
     assert {"201", "400", "401", "403", "404", "415", "422", "429"} <= set(operation["responses"])
     assert "get" in document["paths"]["/api/v1/measures/{slug}/values"]
+
+
+def test_a_bearer_header_does_not_exempt_a_cookie_post_elsewhere_from_the_cross_site_check(client, db_url):
+    """Only the token-authenticated API skips the cross-site check; a callback or the sign-out form does not."""
+    login(client, "editor")
+    forged = {"Authorization": "Bearer " + new_secret(), "Origin": "https://elsewhere.example",
+              "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/logout", headers=forged).status_code == 403
+    callback = {"output": "entry-token-list.children", "outputs": {"id": "entry-token-list", "property": "children"},
+                "inputs": [{"id": "entry-token-changed", "property": "data", "value": 1}], "state": [],
+                "changedPropIds": ["entry-token-changed.data"]}
+    assert client.post("/_dash-update-component", json=callback).status_code == 200  # same site: allowed
+    assert client.post("/_dash-update-component", json=callback, headers=forged).status_code == 403
+
+
+def test_an_oversized_body_is_refused_unread(client, db_url):
+    token = make_token(db_url, "editor")
+    before = state(db_url)
+    body = [{"period": NOVEMBER, "value": 1, "note": "x" * 2000}] * 300
+    response = post(client, PLAIN, body, token)
+    assert response.status_code == 413 and "larger than" in response.get_json()["error"]
+    assert state(db_url) == before
+
+
+ROLE_MATRIX = {"anonymous": (None, 401), "editor of the measure's department": ("editor", 201),
+               "editor of another department": ("state_editor", 403), "admin": ("admin", 201)}
+
+
+@pytest.mark.parametrize("role", list(ROLE_MATRIX))
+def test_role_matrix_for_the_write_api(client, db_url, role):
+    """Who may send a value for an OCD measure (a viewer's token is in the token matrix above: viewers get none)."""
+    who, status = ROLE_MATRIX[role]
+    token = make_token(db_url, who) if who else None
+    before = state(db_url)
+    response = post(client, PLAIN, {"period": NOVEMBER, "value": 2710}, token)
+    assert response.status_code == status, response.get_json()
+    if status == 201:
+        assert stored(db_url, PLAIN, date(2026, 11, 1)).state == "submitted"
+    else:
+        assert state(db_url) == before
