@@ -422,3 +422,12 @@ def test_role_matrix_for_the_write_api(client, db_url, role):
         assert stored(db_url, PLAIN, date(2026, 11, 1)).state == "submitted"
     else:
         assert state(db_url) == before
+
+
+def test_no_other_site_may_send_a_token_from_a_browser(client):
+    """A page elsewhere would need a CORS preflight for POST with Authorization; it is not granted."""
+    response = client.options(URL.format(PLAIN), headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert "POST" not in response.headers.get("Access-Control-Allow-Methods", "")
+    assert "authorization" not in response.headers.get("Access-Control-Allow-Headers", "").lower()
