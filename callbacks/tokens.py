@@ -54,11 +54,11 @@ def create_for(actor: Actor | None, name: str | None, changed: int):
 
 
 def save_token_revoke(_clicks: list, changed: int | None):
-    """Revoke the token whose button was pressed (the service refuses anyone else's)."""
+    """Revoke the token whose button was pressed and confirmed (the service refuses anyone else's)."""
     trigger = dash.ctx.triggered_id
     pressed = [item for item in dash.ctx.triggered if item.get("value")]
     if not isinstance(trigger, dict) or not pressed:
-        raise PreventUpdate  # the list was (re)drawn; no button was pressed
+        raise PreventUpdate  # the list was (re)drawn; no revocation was confirmed
     return revoke_for(current_actor(), trigger.get("id"), changed or 0)
 
 
@@ -92,6 +92,6 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.ENTRY_TOKEN_FEEDBACK, "children", allow_duplicate=True),
         Output(ids.ENTRY_TOKEN_CHANGED, "data", allow_duplicate=True),
-        Input({"type": ids.ENTRY_TOKEN_REVOKE, "id": ALL}, "n_clicks"), State(ids.ENTRY_TOKEN_CHANGED, "data"),
+        Input({"type": ids.ENTRY_TOKEN_REVOKE, "id": ALL}, "submit_n_clicks"), State(ids.ENTRY_TOKEN_CHANGED, "data"),
         prevent_initial_call=True,
     )(save_token_revoke)

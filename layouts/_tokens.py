@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from layouts import ids
 from layouts._worklists import alert, scroll_region, when
@@ -19,12 +19,16 @@ def _state(token: ApiToken) -> html.Span:
 
 
 def _action(token: ApiToken):
-    """A revoke button naming its token for screen readers; nothing for a revoked token."""
+    """A revoke button naming its token for screen readers, asking for confirmation first; nothing once revoked."""
     if token.revoked_at is not None:
-        return html.Span("—", **{"aria-label": "No action"})
-    return dbc.Button(["Revoke", html.Span(f" the token {token.name}", className="visually-hidden")],
-                      id={"type": ids.ENTRY_TOKEN_REVOKE, "id": token.id}, color="danger", outline=True, size="sm",
-                      n_clicks=0)
+        return html.Span("None (revoked)", className="text-body-secondary")
+    return dcc.ConfirmDialogProvider(
+        dbc.Button(["Revoke", html.Span(f" the token {token.name}", className="visually-hidden")],
+                   color="danger", outline=True, size="sm"),
+        id={"type": ids.ENTRY_TOKEN_REVOKE, "id": token.id},
+        message=f"Revoke the token “{token.name}” ({token.prefix}…)? Systems using it are refused from then on. "
+                "This cannot be undone.",
+    )
 
 
 def token_table(tokens: Sequence[ApiToken]) -> html.Div:

@@ -42,8 +42,20 @@ def test_an_editor_creates_a_token_sees_it_once_and_revokes_it(page, axe, live_s
     assert send(live_server.url, secret) == 400
     axe(page)
 
-    row.get_by_role("button", name="Revoke the token Browser test export").click()
+    dialogs = []
+
+    def answer(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss() if len(dialogs) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    revoke = row.get_by_role("button", name="Revoke the token Browser test export")
+    revoke.click()  # asked first; dismissed: nothing happens
+    expect(row).to_contain_text("In use")
+    assert send(live_server.url, secret) == 400
+    revoke.click()  # asked again; confirmed
     expect(feedback).to_contain_text("Revoked the token “Browser test export”")
+    assert len(dialogs) == 2 and "Browser test export" in dialogs[0] and "cannot be undone" in dialogs[0]
     expect(feedback).not_to_contain_text(secret)
     expect(row).to_contain_text("Revoked")
     assert send(live_server.url, secret) == 401

@@ -44,9 +44,9 @@ def revoke_on_page(client, dash_app, token_id):
     outputs = key.strip(".").split("...")
     button = {"type": "entry-token-revoke", "id": token_id}
     body = {"output": key, "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in outputs],
-            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+            "inputs": [[{"id": button, "property": "submit_n_clicks", "value": 1}]],
             "state": [prop("entry-token-changed", "data", 0)],
-            "changedPropIds": [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
+            "changedPropIds": [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".submit_n_clicks"]}
     return client.post(UPDATE, json=body)
 
 
