@@ -32,7 +32,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "error": {"type": "string", "enum": ["not_found", "bad_parameter", "method_not_allowed", "unauthorized",
                                                  "forbidden", "bad_request", "unsupported_media_type",
-                                                 "too_many_requests"]},
+                                                 "too_many_requests", "conflict"]},
             "message": {"type": "string", "description": "What was wrong and what to do."},
             "parameter": {"type": "string", "description": "The query parameter at fault (400 only)."},
         },
@@ -222,6 +222,8 @@ PATHS["/api/v1/measures/{slug}/values"]["post"] = {
         "403": _json("Error", "The token's account may not enter values for this measure (another department's "
                               "measure, or a viewer's token)."),
         "404": _json("Error", "No measure has this slug."),
+        "409": _json("Error", "Another request stored one of these months at the same moment; nothing was "
+                              "written. Send again."),
         "413": {"description": "The request body is too large."},
         "415": _json("Error", "The body is not sent as application/json."),
         "422": _json("ValuesRefused", "At least one value was refused; nothing was written. One message per "

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from api.opendata import API, NOT_FOUND_MEASURE, ApiError
 from extensions import db_session, limiter
@@ -118,14 +119,20 @@ def post_measure_values(slug: str):
                                    "message": "Send the values as JSON with 'Content-Type: application/json'."})
             body = request.get_json(silent=True)
             if body is None:
-                return _json(400, {"error": "bad_request", "message": "The body is not valid JSON. Send one value "
-                                   'object or a list of them, e.g. [{"period": "2026-10", "value": 1234}].'})
+                return _json(400, {"error": "bad_request", "message": "The body is not valid JSON values. Send one "
+                                   'value object or a list of them, e.g. [{"period": "2026-10", "value": 1234}].'})
             figures = save_measure_values(session, actor, measure, body, token_id=token_id)
             measure_slug = measure.slug
     except ApiError as error:
         return error.response()
     except BadBody as error:
         return _json(400, {"error": "bad_request", "message": str(error)})
+    except IntegrityError:
+        # Another request stored one of these months between our read and our write: nothing of this one was kept.
+        return _json(409, {"error": "conflict", "message": "Another request saved one of these months at the same "
+                                                           "moment, so nothing of this one was written. Send it "
+                                                           "again: months now stored are corrected (with a reason) "
+                                                           "or left unchanged."})
     except ValuesRefused as refused:
         return _json(422, {"error": "invalid_values", "message": str(refused),
                            "errors": [{"index": p.index, "period": p.period, "field": p.field, "message": p.message}

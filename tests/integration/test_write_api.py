@@ -431,3 +431,28 @@ def test_no_other_site_may_send_a_token_from_a_browser(client):
         "Access-Control-Request-Headers": "authorization, content-type"})
     assert "POST" not in response.headers.get("Access-Control-Allow-Methods", "")
     assert "authorization" not in response.headers.get("Access-Control-Allow-Headers", "").lower()
+
+
+def test_a_month_stored_by_a_simultaneous_request_answers_409_and_keeps_nothing(client, db_url, monkeypatch):
+    """The unique key catches a month another request inserted after this one read: 409, this request's rows gone."""
+    from sqlalchemy.exc import IntegrityError
+
+    import models.partner
+
+    real = models.partner.save_figures
+    calls = []
+
+    def racing(session, actor, *, period, rows, today=None):
+        calls.append(period)
+        if len(calls) == 2:  # the first month was written in this transaction; the second loses the race
+            raise IntegrityError("INSERT INTO measurement ...", {}, Exception("duplicate key (measure_id, period)"))
+        return real(session, actor, period=period, rows=rows, today=today)
+
+    monkeypatch.setattr(models.partner, "save_figures", racing)
+    token = make_token(db_url, "editor")
+    before = state(db_url)
+    response = post(client, PLAIN, [{"period": NOVEMBER, "value": 2710}, {"period": "2026-09", "value": 2700,
+                                                                         "reason": "Re-counted"}], token)
+    assert response.status_code == 409 and response.get_json()["error"] == "conflict"
+    check_documented(client, response)
+    assert state(db_url) == before
