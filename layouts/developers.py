@@ -1,5 +1,4 @@
-"""For data users: downloads, the read API, the write API for partner systems, the catalog and the embeddable chart,
-with examples."""
+"""For data users: downloads, the read API, the catalog and the embeddable chart, with examples."""
 from __future__ import annotations
 
 import dash
@@ -57,15 +56,6 @@ def layout(**_query) -> html.Div:
         html.P(["Errors are JSON too: an unknown or unpublished slug answers 404 ",
                 html.Code('{"error": "not_found", ...}'), "; a bad parameter answers 400 and names it in ",
                 html.Code('"parameter"'), "."], className="small"),
-        html.H2("Sending figures from a partner system", className="h4 mt-4"),
-        html.P(["Departments and partner agencies that keep their figures in a system of their own can send them "
-                "instead of retyping them: ", html.Code("POST /api/v1/measures/<slug>/values"), " with a personal "
-                "API token (", html.Code("Authorization: Bearer rs_..."), ") and a JSON body of one value or a "
-                "list, each ", html.Code('{"period": "YYYY-MM", "value": 1234, "note": "...", "reason": "..."}'),
-                ". The same checks and approval as figures typed on the entry page apply; when any value is "
-                "refused, none is written and the answer (422) says what is wrong with each. Staff who enter "
-                "figures create and revoke their tokens on the API tokens page after signing in; the ",
-                html.A("OpenAPI document", href="/api/v1/openapi.json"), " describes every answer."]),
         html.H2("Catalog (data.json)", className="h4 mt-4"),
         html.P([html.A("/data.json", href="/data.json"), " is a DCAT-US 1.1 catalog, the format data.gov and city "
                 "open-data portals harvest: one dataset per published measure, plus one for the whole table, each "
