@@ -1,4 +1,4 @@
-"""The `flask --app app ...` operations commands: migrations, seed data, accounts, backups, reminders.
+"""The `flask --app app ...` operations commands: migrations, seed data, accounts, API tokens, backups, reminders.
 
 Each command is a thin wrapper: it parses its arguments, opens one session and calls a service in `models/`.
 """
@@ -116,6 +116,34 @@ def register(server: Flask) -> None:
                 click.echo(f"Error: {error.message} Nothing was written.", err=True)
                 sys.exit(2)
         click.echo(f"Created {role} {email.strip().lower()}.")
+
+    @server.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", default=None, help="What the token is for, e.g. the partner system that will use it.")
+    def create_token_command(email: str, name: str | None):
+        """Create a personal API token for EMAIL and print it once (only its hash is stored)."""
+        from sqlalchemy import select
+
+        from models.accounts import normalize_email
+        from models.errors import PermissionDenied, ValidationError
+        from models.org import User
+        from models.tokens import create_token
+
+        address = normalize_email(email)
+        with server.app_context():
+            try:
+                with db_session() as session:
+                    user = session.scalar(select(User).where(User.email == address))
+                    if user is None:
+                        click.echo(f"Error: no account has the email {address}. Nothing was written.", err=True)
+                        sys.exit(2)
+                    token, secret = create_token(session, user, name or "Created on the command line", actor="cli")
+                    shown_name = token.name
+            except (ValidationError, PermissionDenied) as error:
+                click.echo(f"Error: {error.message} Nothing was written.", err=True)
+                sys.exit(2)
+        click.echo(f"Created the API token “{shown_name}” for {address}. Copy it now: it is not shown again.")
+        click.echo(secret)
 
     @server.cli.command("demo-accounts")
     def demo_accounts():

@@ -1,5 +1,5 @@
 """Flask routes beside the Dash pages: sign-in and sign-out, the health check, the read API and open-data files,
-and the embeddable chart."""
+the write API for partner systems, and the embeddable chart."""
 from __future__ import annotations
 
 from flask import Flask
@@ -16,12 +16,14 @@ def register(server: Flask) -> None:
     from api.health import bp as health_bp
     from api.opendata import bp as opendata_bp
     from api.opendata import method_not_allowed
+    from api.writes import bp as writes_bp
 
     hardening.register(server)
     csrf.init_app(server)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(opendata_bp)
+    server.register_blueprint(writes_bp)
     server.register_blueprint(embed_bp)
     server.register_blueprint(briefing_bp)
     server.register_blueprint(admin_people_bp)

@@ -11,6 +11,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Routes that authenticate with an API token only (never a cookie): a token-bearing request there is not a browser
+# riding on someone's session, wherever it says it comes from.
+TOKEN_PATHS = ("/api/",)
 
 
 def cross_site(origin: str | None, fetch_site: str | None, host: str) -> bool:
@@ -37,8 +40,11 @@ def register(server: Flask) -> None:
         """A cookie-carrying write (callback, sign-in, sign-out, any form) from another site is refused."""
         if request.method not in UNSAFE_METHODS:
             return None
-        if request.authorization is not None and request.authorization.type == "bearer":
-            return None  # partner systems authenticate with a token, not a cookie a browser would send for them
+        if request.path.startswith(TOKEN_PATHS) and request.authorization is not None \
+                and request.authorization.type == "bearer":
+            # Partner systems authenticate with a token, not a cookie a browser would send for them; those routes
+            # read no cookie, and no page elsewhere can make a browser add the header (no CORS preflight is granted).
+            return None
         if cross_site(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host):
             message = "This request came from another site, so it was refused. Use RecoveryStat's own pages."
             if request.path.startswith(("/_dash", "/api")) or request.is_json:

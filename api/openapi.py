@@ -30,7 +30,9 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "properties": {
-            "error": {"type": "string", "enum": ["not_found", "bad_parameter", "method_not_allowed"]},
+            "error": {"type": "string", "enum": ["not_found", "bad_parameter", "method_not_allowed", "unauthorized",
+                                                 "forbidden", "bad_request", "unsupported_media_type",
+                                                 "too_many_requests", "conflict"]},
             "message": {"type": "string", "description": "What was wrong and what to do."},
             "parameter": {"type": "string", "description": "The query parameter at fault (400 only)."},
         },
@@ -79,6 +81,44 @@ SCHEMAS["AllValues"] = _object({"count": {"type": "integer"}, "columns": _COLUMN
                                 "values": {"type": "array", "items": _ref("Value")}})
 SCHEMAS["RevisionList"] = _object({"count": {"type": "integer"}, "revisions": {"type": "array", "items": _ref("Revision")}})
 SCHEMAS["Dictionary"] = _object({"columns": {"type": "array", "items": _ref("Column")}})
+SCHEMAS["ValueInput"] = {
+    "type": "object",
+    "properties": {
+        "period": {**_MONTH, "description": "The month of the figure (YYYY-MM); not a month that has not started, not "
+                                            "before the measure's baseline."},
+        "value": {"type": "number", "description": "The figure in the measure's unit and decimals, within its valid "
+                                                   "range (a percent as 45 for 45%)."},
+        "note": {"type": ["string", "null"], "maxLength": 2000, "description": "Context for the reviewers."},
+        "reason": {"type": ["string", "null"], "maxLength": 1000,
+                   "description": "Why a stored figure changes: required for a correction of a month that has one."},
+        "version": {"type": ["integer", "null"], "minimum": 1,
+                    "description": "Optional: the version this system last received for the month; the value is "
+                                   "refused when the stored one changed since."},
+        "confirm_drop": {"type": "boolean", "description": "A running total really fell this month (say why in "
+                                                           "the note)."},
+    },
+    "required": ["period", "value"],
+    "additionalProperties": False,
+}
+SCHEMAS["StoredValue"] = _object({
+    "period": _MONTH, "value": _NUMBER,
+    "state": {"type": "string", "enum": ["submitted", "approved", "returned"],
+              "description": "submitted: awaiting approval by the performance team."},
+    "outcome": {"type": "string", "enum": ["new", "correction", "unchanged"]},
+    "version": {"type": "integer", "minimum": 1},
+})
+SCHEMAS["ValuesWritten"] = _object({"measure": _TEXT, "count": {"type": "integer", "minimum": 1},
+                                    "values": {"type": "array", "items": _ref("StoredValue")}})
+SCHEMAS["ValuesRefused"] = _object({
+    "error": {"type": "string", "enum": ["invalid_values"]},
+    "message": _TEXT,
+    "errors": {"type": "array", "minItems": 1, "items": _object({
+        "index": {"type": "integer", "minimum": 0, "description": "Position of the value in the request (0 first)."},
+        "period": {"type": ["string", "null"], "description": "The month as sent."},
+        "field": {"type": "string", "description": "The field to fix."},
+        "message": {"type": "string", "description": "What is wrong and what to do."},
+    })},
+})
 SCHEMAS["OpenApi"] = {"type": "object", "required": ["openapi", "paths"]}
 SCHEMAS["Catalog"] = {"type": "object", "required": ["conformsTo", "dataset"],
                       "description": "DCAT-US 1.1 catalog (https://resources.data.gov/resources/dcat-us/)."}
@@ -157,6 +197,42 @@ PATHS: dict[str, Any] = {
 }
 
 
+PATHS["/api/v1/measures/{slug}/values"]["post"] = {
+    "summary": "Send monthly values of a measure (partner systems)",
+    "description": "Stores one value or a list of values of a measure your department reports, with the same checks "
+                   "and review flow as the month grid: a month without a figure gets a new value, a month with one "
+                   "is corrected (a `reason` is required), an identical figure is left unchanged. New and corrected "
+                   "figures await approval by the performance team before they count publicly. All or nothing: when "
+                   "any value is refused, none is written. Authenticate with a personal API token "
+                   "(`Authorization: Bearer rs_...`, created on the API tokens page); cookies are not accepted.",
+    "security": [{"bearerAuth": []}],
+    "parameters": [_SLUG],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"oneOf": [
+            _ref("ValueInput"), {"type": "array", "items": _ref("ValueInput"), "minItems": 1, "maxItems": 240}]},
+            "example": [{"period": "2026-10", "value": 1234, "note": "From the October pipeline report"}]}},
+    },
+    "responses": {
+        "201": _json("ValuesWritten", "Every value as stored: its month, number, state and what happened."),
+        "400": _json("Error", "The body is not JSON, or not one value object or a list of them."),
+        "401": {**_json("Error", "No token, a malformed, unknown or revoked token, or the token's account is "
+                                 "deactivated."),
+                "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer challenge."}}},
+        "403": _json("Error", "The token's account may not enter values for this measure (another department's "
+                              "measure, or a viewer's token)."),
+        "404": _json("Error", "No measure has this slug."),
+        "409": _json("Error", "Another request stored one of these months at the same moment; nothing was "
+                              "written. Send again."),
+        "413": {"description": "The request body is too large."},
+        "415": _json("Error", "The body is not sent as application/json."),
+        "422": _json("ValuesRefused", "At least one value was refused; nothing was written. One message per "
+                                      "refused value."),
+        "429": _json("Error", "Too many requests with this token; wait a minute (Retry-After)."),
+    },
+}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     """The OpenAPI document, with this server's address."""
     return {
@@ -164,15 +240,20 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "info": {
             "title": "RecoveryStat open data API",
             "version": "1.0.0",
-            "summary": "Read-only access to East Baton Rouge City-Parish's published flood recovery measures.",
+            "summary": "Open access to East Baton Rouge City-Parish's published flood recovery measures, and a "
+                       "token-protected write address for partner systems.",
             "description": "Published goals and measures and their approved monthly values, the same figures as the "
-                           "public progress page. Read-only (GET), open to every site (CORS), cacheable (ETag, "
-                           "Cache-Control; send If-None-Match to get 304 when nothing changed). Dates are ISO "
+                           "public progress page. Reading (GET) is open to every site (CORS), cacheable (ETag, "
+                           "Cache-Control; send If-None-Match to get 304 when nothing changed). Partner systems "
+                           "send monthly values with POST and a personal API token (bearerAuth). Dates are ISO "
                            "8601, numbers are JSON numbers, field names are snake_case. Illustrative data set.",
             "license": {"name": "Open Data Commons Public Domain Dedication and License (PDDL) 1.0",
                         "url": "https://opendatacommons.org/licenses/pddl/1-0/"},
         },
         "servers": [{"url": base_url}],
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearerAuth": {
+            "type": "http", "scheme": "bearer",
+            "description": "A personal API token (rs_ followed by 43 characters), created on the API tokens page or "
+                           "with `flask --app app create-token EMAIL`. Shown once; only its hash is stored."}}},
     }

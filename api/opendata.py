@@ -432,9 +432,15 @@ def api_error(error: ApiError):
 
 
 def method_not_allowed(error):
-    """JSON for methods other than GET under /api/v1 (the API is read-only); the plain error elsewhere."""
+    """JSON for a method an /api/v1 address does not take (most are read-only; a measure's values also take POST
+    from partner systems); the plain error elsewhere."""
     if not request.path.startswith(API + "/"):
         return error
-    response = ApiError(405, "method_not_allowed", "This API is read-only: use GET.").response()
-    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    methods = sorted(set(getattr(error, "valid_methods", None) or ("GET", "HEAD", "OPTIONS")))
+    if "POST" in methods:
+        message = "This address takes GET to read and POST (with an API token) to send values."
+    else:
+        message = "This address is read-only: use GET."
+    response = ApiError(405, "method_not_allowed", message).response()
+    response.headers["Allow"] = ", ".join(methods)
     return response

@@ -6,7 +6,19 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import admin_people, auth, dashboard, entry, feedback, guard, public, review, stat, submissions
+    from callbacks import (
+        admin_people,
+        auth,
+        dashboard,
+        entry,
+        feedback,
+        guard,
+        public,
+        review,
+        stat,
+        submissions,
+        tokens,
+    )
 
     guard.register(app)
     public.register(app)
@@ -18,3 +30,4 @@ def register_all(app: dash.Dash) -> None:
     stat.register(app)
     admin_people.register(app)
     submissions.register(app)
+    tokens.register(app)

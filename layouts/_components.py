@@ -229,8 +229,12 @@ def shell(page_container, *, role: str | None, display_name: str | None, role_la
     if role is None:
         account = html.A("Sign in", href="/login", className="btn btn-outline-light btn-sm", id="nav-sign-in")
     else:
+        # The person's own things: their API tokens (for people who may write figures), then who they are.
+        tokens_link = (dcc.Link("API tokens", href="/account/tokens", className="link-light small me-3",
+                                id="nav-tokens") if role in ("editor", "admin") else None)
         account = html.Form(
             [
+                tokens_link,
                 html.Span([display_name, html.Span(f" · {role_label}", className="d-none d-md-inline")],
                           className="text-light small me-2"),
                 dcc.Input(type="hidden", name="csrf_token", value=form_token or ""),

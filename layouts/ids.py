@@ -154,3 +154,11 @@ ADMIN_AUDIT_DOWNLOAD = "admin-audit-download"
 # Submission tracker
 EXEC_SUBMISSIONS_REQUEST = "exec-submissions-request"  # store read once when the page opens
 EXEC_SUBMISSIONS = "exec-submissions"
+# API tokens page: a person's own personal API tokens for the write API
+ENTRY_TOKEN_NAME = "entry-token-name"
+ENTRY_TOKEN_CREATE = "entry-token-create"
+ENTRY_TOKEN_FEEDBACK = "entry-token-feedback"
+ENTRY_TOKEN_SECRET = "entry-token-secret"  # the new token, shown once inside the feedback
+ENTRY_TOKEN_LIST = "entry-token-list"
+ENTRY_TOKEN_CHANGED = "entry-token-changed"  # store bumped after a create or revoke so the list reloads
+ENTRY_TOKEN_REVOKE = "entry-token-revoke"  # pattern-matching type: {"type": ..., "id": token id}

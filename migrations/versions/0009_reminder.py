@@ -1,7 +1,7 @@
 """Reminders: one email a day at most to each department with figures missing for the month now due
 
 Revision ID: 0009_reminder
-Revises: 0007_follow_up
+Revises: 0008_api_token
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_reminder"
-down_revision = "0007_follow_up"
+down_revision = "0008_api_token"
 branch_labels = None
 depends_on = None
 
