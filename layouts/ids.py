@@ -95,3 +95,47 @@ ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type
 # Monthly Stat briefing
 EXEC_BRIEFING_MONTH = "exec-briefing-month"
 EXEC_BRIEFING = "exec-briefing"
+
+# Administration: goals and measures (/admin/goals, /admin/measures)
+ADMIN_GOALS_LIST = "admin-goals-list"
+ADMIN_GOALS_RESULT = "admin-goals-result"
+ADMIN_GOALS_CHANGED = "admin-goals-changed"  # store bumped after every change so the list reloads
+ADMIN_GOAL_NEW = "admin-goal-new"
+ADMIN_GOAL_EDIT = "admin-goal-edit"  # pattern-matching type: {"type": ..., "id": goal id}
+ADMIN_GOAL_EDITING = "admin-goal-editing"  # store: {"id": goal id or None for a new goal}; None while closed
+ADMIN_GOAL_FORM = "admin-goal-form"
+ADMIN_GOAL_HEADING = "admin-goal-heading"
+ADMIN_GOAL_STATE = "admin-goal-state"
+ADMIN_GOAL_SAVE = "admin-goal-save"
+ADMIN_GOAL_PUBLISH = "admin-goal-publish"
+ADMIN_GOAL_RETIRE = "admin-goal-retire"
+ADMIN_GOAL_CONFIRM = "admin-goal-confirm"
+ADMIN_GOAL_PENDING = "admin-goal-pending"  # store: the action waiting for the confirmation
+
+ADMIN_MEASURES_LIST = "admin-measures-list"
+ADMIN_MEASURES_RESULT = "admin-measures-result"
+ADMIN_MEASURES_CHANGED = "admin-measures-changed"
+ADMIN_MEASURE_NEW = "admin-measure-new"
+ADMIN_MEASURE_EDIT = "admin-measure-edit"  # pattern-matching type: {"type": ..., "id": measure id}
+ADMIN_MEASURE_EDITING = "admin-measure-editing"
+ADMIN_MEASURE_FORM = "admin-measure-form"
+ADMIN_MEASURE_HEADING = "admin-measure-heading"
+ADMIN_MEASURE_STATE = "admin-measure-state"
+ADMIN_MEASURE_SAVE = "admin-measure-save"
+ADMIN_MEASURE_PUBLISH = "admin-measure-publish"
+ADMIN_MEASURE_RETIRE = "admin-measure-retire"
+ADMIN_MEASURE_DELETE = "admin-measure-delete"
+ADMIN_MEASURE_CONFIRM = "admin-measure-confirm"
+ADMIN_MEASURE_PENDING = "admin-measure-pending"
+ADMIN_MEASURE_REASON_GROUP = "admin-measure-reason-group"
+ADMIN_MEASURE_REASON_HINT = "admin-measure-reason-hint"
+
+
+def admin_field(form: str, name: str) -> str:
+    """The id of a field of an admin form ("goal" or "measure"), e.g. admin-measure-field-target-value."""
+    return f"admin-{form}-field-{name.replace('_', '-')}"
+
+
+def admin_error(form: str, name: str) -> str:
+    """The id of the message under a field of an admin form, filled when the field is refused."""
+    return f"admin-{form}-error-{name.replace('_', '-')}"

@@ -1,9 +1,7 @@
 """What the city tracks: goals, their measures, interim milestones and event annotations."""
 from __future__ import annotations
 
-from datetime import date
-
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (

@@ -18,7 +18,7 @@ from conftest import TEST_PASSWORD, TEST_USERS
 # The header navigation each role should see, in order: (link text, href).
 NAV = {
     "admin": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry"), ("Approvals", "/review"),
-              ("Reports", "/admin/feedback")],
+              ("Reports", "/admin/feedback"), ("Admin", "/admin")],
     "viewer": [("Progress", "/"), ("Dashboard", "/dashboard")],
     "editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],
     "state_editor": [("Progress", "/"), ("Dashboard", "/dashboard"), ("Enter figures", "/entry")],

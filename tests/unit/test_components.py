@@ -41,4 +41,4 @@ def test_nav_links_follow_the_roles_matrix():
     assert [h for _, h in nav_links(None)] == ["/"]
     assert [h for _, h in nav_links("viewer")] == ["/", "/dashboard"]
     assert [h for _, h in nav_links("editor")] == ["/", "/dashboard", "/entry"]
-    assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/entry", "/review", "/admin/feedback"]
+    assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/entry", "/review", "/admin/feedback", "/admin"]

@@ -1,0 +1,208 @@
+"""Pure builders of the administration pages: the index, the goal and measure lists and their edit forms."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+from layouts._worklists import scroll_region
+from models.admin_catalog import (
+    DIRECTION_LABELS,
+    TRAJECTORY_LABELS,
+    UNIT_LABELS,
+    GoalRow,
+    MeasureRow,
+)
+from models.services import MAX_REASON_LENGTH
+
+# Every administration section, in the order the index lists them: (address, title, what it is for).
+ADMIN_SECTIONS = (
+    ("/admin/goals", "Goals", "Create and edit goals, publish or unpublish them, retire those no longer pursued."),
+    ("/admin/measures", "Measures", "Create and edit measures: definition, unit, baseline, target, milestones, "
+                                    "tolerances, valid range, owner and source; publish, retire or delete."),
+    ("/admin/departments", "Departments and partner agencies", "Names, kinds and contacts of the City-Parish "
+                                                               "departments and partner agencies."),
+    ("/admin/accounts", "Accounts", "Invite people, change roles and departments, deactivate accounts, force a "
+                                    "password reset."),
+    ("/admin/annotations", "Annotations", "The events shown on charts: date, text, goal or measure, source."),
+    ("/admin/audit", "Audit log", "Every change, by whom and when; filter it and download it as CSV."),
+    ("/admin/import", "Import and export", "Start from a KPI workbook, or download the whole program as one."),
+    ("/admin/feedback", "Residents' reports", "Reports of figures that look wrong: resolve them and reply."),
+    ("/review", "Approvals", "Approve submitted figures or return them with a reason."),
+)
+
+GOAL_FORM_FIELDS = (
+    ("slug", "Address name", "Lower-case letters, digits and hyphens, e.g. bring-families-home. Fixed once created."),
+    ("title", "Title", None),
+    ("summary", "Plain-language summary", "Shown to the public under the title."),
+    ("owner_department", "Lead department", None),
+    ("display_order", "Order", "A whole number; lower comes first on the progress page."),
+)
+MEASURE_FORM_SECTIONS = (
+    ("What it is", (
+        ("slug", "Address name", "Lower-case letters, digits and hyphens. Fixed once created."),
+        ("goal", "Goal", None),
+        ("name", "Name", None),
+        ("definition", "Definition: how it is counted", "Shown to the public."),
+        ("owner_department", "Owner department", "The department that enters its monthly figures."),
+        ("data_source", "Data source", "e.g. Restore Louisiana weekly pipeline report."),
+        ("citation", "Where the baseline and target come from", "A document, decision or “illustrative”."),
+        ("display_order", "Order", "A whole number; lower comes first within its goal."),
+    )),
+    ("How it is measured", (
+        ("unit", "Unit", None),
+        ("decimals", "Decimals", "How many decimal places a figure has, 0 to 6."),
+        ("direction", "Direction", None),
+        ("cumulative", "Running total", "A running total should never fall; a lower figure then needs a reason."),
+        ("valid_min", "Lowest valid figure (optional)", "Figures below it are refused."),
+        ("valid_max", "Highest valid figure (optional)", "Figures above it are refused."),
+        ("due_day", "Due day", "The day of the following month a figure is due, 1 to 28."),
+    )),
+    ("The plan", (
+        ("baseline_value", "Baseline value", None),
+        ("baseline_month", "Baseline month", "YYYY-MM, e.g. 2017-04."),
+        ("target_value", "Target value", None),
+        ("target_month", "Target month", "YYYY-MM, after the baseline month."),
+        ("trajectory", "Trajectory", None),
+        ("milestones", "Milestones (interim targets)", "For a milestones trajectory: one a line, month and target, "
+                                                       "e.g. 2025-06 450. Each between the baseline and target months."),
+        ("on_track_tolerance", "On-track tolerance (%)", "On track while within this share of the plan (default 5)."),
+        ("at_risk_tolerance", "At-risk tolerance (%)", "At risk up to this share behind, off track beyond it "
+                                                       "(default 15); at least the on-track tolerance."),
+    )),
+)
+MEASURE_FORM_FIELDS = tuple(field for _title, fields in MEASURE_FORM_SECTIONS for field in fields)
+TEXTAREAS = {"summary": 3, "definition": 3, "milestones": 4}
+STATIC_OPTIONS = {
+    "unit": [{"label": label, "value": value} for value, label in UNIT_LABELS.items()],
+    "direction": [{"label": label, "value": value} for value, label in DIRECTION_LABELS.items()],
+    "trajectory": [{"label": label, "value": value} for value, label in TRAJECTORY_LABELS.items()],
+    "cumulative": [{"label": "No: each month stands alone", "value": "no"},
+                   {"label": "Yes: a running total to date", "value": "yes"}],
+}
+SELECTS = {"unit", "direction", "trajectory", "cumulative", "goal", "owner_department"}
+
+
+def admin_index(sections=ADMIN_SECTIONS) -> html.Div:
+    """The administration index: every section with what it is for."""
+    return html.Div([
+        html.H1("Administration", className="h2"),
+        html.P("Run the program from here: what the city tracks, who takes part, and what changed.",
+               className="lead fs-6"),
+        html.Ul([html.Li([dcc.Link(title, href=href, className="fw-semibold"), html.Span(f" — {text}")],
+                         className="mb-2") for href, title, text in sections], className="list-unstyled admin-index"),
+    ])
+
+
+def _control(form: str, name: str):
+    control_id = ids.admin_field(form, name)
+    if name in SELECTS:
+        return dbc.Select(id=control_id, options=STATIC_OPTIONS.get(name, []), value=None)
+    if name in TEXTAREAS:
+        return dbc.Textarea(id=control_id, rows=TEXTAREAS[name], value="")
+    return dbc.Input(id=control_id, type="text", value="", autoComplete="off")
+
+
+def field(form: str, name: str, label: str, hint: str | None) -> html.Div:
+    """A labelled control with its hint and the message shown when the field is refused."""
+    control_id = ids.admin_field(form, name)
+    text = [label] if hint is None else [label, html.Span(hint, className="d-block small text-body-secondary")]
+    return html.Div([
+        html.Label(text, htmlFor=control_id, className="form-label"),
+        _control(form, name),
+        dbc.FormFeedback(id=ids.admin_error(form, name), type="invalid"),
+    ], className="mb-3")
+
+
+def goal_form() -> html.Div:
+    """The goal form (hidden until a goal is opened or a new one started)."""
+    return html.Div([
+        html.H2(id=ids.ADMIN_GOAL_HEADING, className="h4"),
+        html.P(id=ids.ADMIN_GOAL_STATE, className="small"),
+        *[field("goal", name, label, hint) for name, label, hint in GOAL_FORM_FIELDS],
+        html.Div([
+            dbc.Button("Save goal", id=ids.ADMIN_GOAL_SAVE, color="primary", n_clicks=0, className="me-2"),
+            dbc.Button("Publish", id=ids.ADMIN_GOAL_PUBLISH, color="secondary", outline=True, n_clicks=0,
+                       className="me-2"),
+            dbc.Button("Retire goal", id=ids.ADMIN_GOAL_RETIRE, color="danger", outline=True, n_clicks=0),
+        ], className="mb-2"),
+    ], id=ids.ADMIN_GOAL_FORM, hidden=True, className="border rounded p-3 mb-4 bg-body")
+
+
+def measure_form() -> html.Div:
+    """The measure form in three sections, with the reason field shown when a published plan changes."""
+    sections = [
+        html.Fieldset([html.Legend(title, className="h5"),
+                       dbc.Row([dbc.Col(field("measure", name, label, hint), md=6) for name, label, hint in fields])],
+                      className="mb-2")
+        for title, fields in MEASURE_FORM_SECTIONS
+    ]
+    reason_id = ids.admin_field("measure", "reason")
+    reason = html.Div([
+        html.Label(["Reason for changing the plan (required, shown to the public)",
+                    html.Span(id=ids.ADMIN_MEASURE_REASON_HINT, className="d-block small text-body-secondary")],
+                   htmlFor=reason_id, className="form-label"),
+        dbc.Textarea(id=reason_id, rows=2, value="", maxLength=MAX_REASON_LENGTH),
+        dbc.FormFeedback(id=ids.admin_error("measure", "reason"), type="invalid"),
+    ], id=ids.ADMIN_MEASURE_REASON_GROUP, hidden=True, className="mb-3 p-3 border rounded bg-body-tertiary")
+    return html.Div([
+        html.H2(id=ids.ADMIN_MEASURE_HEADING, className="h4"),
+        html.P(id=ids.ADMIN_MEASURE_STATE, className="small"),
+        *sections,
+        reason,
+        html.Div([
+            dbc.Button("Save measure", id=ids.ADMIN_MEASURE_SAVE, color="primary", n_clicks=0, className="me-2"),
+            dbc.Button("Publish", id=ids.ADMIN_MEASURE_PUBLISH, color="secondary", outline=True, n_clicks=0,
+                       className="me-2"),
+            dbc.Button("Retire measure", id=ids.ADMIN_MEASURE_RETIRE, color="danger", outline=True, n_clicks=0,
+                       className="me-2"),
+            dbc.Button("Delete measure", id=ids.ADMIN_MEASURE_DELETE, color="danger", outline=True, n_clicks=0,
+                       style={"display": "none"}),
+        ], className="mb-2"),
+    ], id=ids.ADMIN_MEASURE_FORM, hidden=True, className="border rounded p-3 mb-4 bg-body")
+
+
+def _state_words(published: bool, retired: bool, goal_published: bool = True) -> str:
+    if retired:
+        return "Retired"
+    if not published:
+        return "Not published"
+    return "Published" if goal_published else "Published (goal not published)"
+
+
+def goals_table(rows: list[GoalRow]) -> html.Div:
+    """Every goal with its state and an Edit button."""
+    if not rows:
+        return html.P("There are no goals yet. Start with “New goal”.")
+    body = [html.Tr([
+        html.Th(row.title, scope="row"), html.Td(row.slug), html.Td(row.department), html.Td(str(row.measures)),
+        html.Td(_state_words(row.published, row.retired)),
+        html.Td(dbc.Button(["Edit", html.Span(f" {row.title}", className="visually-hidden")],
+                           id={"type": ids.ADMIN_GOAL_EDIT, "id": row.id}, size="sm", color="secondary",
+                           outline=True, n_clicks=0)),
+    ]) for row in rows]
+    return html.Div(html.Table([
+        html.Caption("Every goal, in the order the progress page shows them."),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                            ("Goal", "Address name", "Lead", "Measures", "State", "Action")])),
+        html.Tbody(body),
+    ], className="table table-sm align-middle mb-0"), **scroll_region("Goals"))
+
+
+def measures_table(rows: list[MeasureRow]) -> html.Div:
+    """Every measure with its goal, owner, state, number of figures and an Edit button."""
+    if not rows:
+        return html.P("There are no measures yet. Start with “New measure”.")
+    body = [html.Tr([
+        html.Th(row.name, scope="row"), html.Td(row.goal), html.Td(row.department), html.Td(f"{row.values:,}"),
+        html.Td(_state_words(row.published, row.retired, row.goal_published)),
+        html.Td(dbc.Button(["Edit", html.Span(f" {row.name}", className="visually-hidden")],
+                           id={"type": ids.ADMIN_MEASURE_EDIT, "id": row.id}, size="sm", color="secondary",
+                           outline=True, n_clicks=0)),
+    ]) for row in rows]
+    return html.Div(html.Table([
+        html.Caption("Every measure, by goal."),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                            ("Measure", "Goal", "Owner", "Figures", "State", "Action")])),
+        html.Tbody(body),
+    ], className="table table-sm align-middle mb-0"), **scroll_region("Measures"))
