@@ -474,10 +474,11 @@ class PlanChange:
     def _value(self, value: float | None) -> str:
         return "–" if value is None else format_value(value, self.unit, self.decimals)
 
-    def _point(self, part: dict, with_period: bool, word: str) -> str:
+    def _point(self, part: dict, with_period: bool) -> str:
         shown = self._value(part.get("value"))
         if with_period and part.get("period"):
-            shown += f" {word} {format_month(date.fromisoformat(part['period']))}"
+            month = format_month(date.fromisoformat(part["period"]))
+            shown += f" by {month}" if self.kind == "target" else f" ({month})"
         return shown
 
     def _milestones(self, part: dict) -> str:
@@ -493,10 +494,9 @@ class PlanChange:
         when = format_month(self.changed_on)
         if self.kind in ("target", "baseline"):
             moved = self.before.get("period") != self.after.get("period")
-            word = "by" if self.kind == "target" else "in"
             label = "Target" if self.kind == "target" else "Baseline"
-            return (f"{label} changed from {self._point(self.before, moved, word)} to "
-                    f"{self._point(self.after, moved, word)} in {when}")
+            return (f"{label} changed from {self._point(self.before, moved)} to {self._point(self.after, moved)} "
+                    f"in {when}")
         if self.kind == "milestones":
             return (f"Milestones changed from {self._milestones(self.before)} to {self._milestones(self.after)} "
                     f"in {when}")
