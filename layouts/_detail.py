@@ -152,7 +152,7 @@ def plan_changes_block(detail: MeasureDetail) -> html.Div:
                       "published.", className="small")
     items = []
     for change in detail.plan_changes:
-        item = [html.Span(change.summary, className="fw-semibold"), f": {change.reason}"]
+        item: list = [change.text]
         if change.kind == "definition":
             item.append(html.Span(f" (It was: “{change.before.get('text', '')}”)", className="text-body-secondary"))
         items.append(html.Li(item, className="mb-1"))
