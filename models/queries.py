@@ -668,15 +668,17 @@ def _plan_changes(conn: Connection, measure_ids: list[int],
                   units: dict[int, tuple[str, int]]) -> dict[int, list[PlanChange]]:
     """Recorded changes to these measures' plans (target, baseline, milestones, definition), newest first."""
     found: dict[int, list[PlanChange]] = defaultdict(list)
-    for measure_id, kind, before, after, reason, changed_on in conn.execute(
+    rows = cast(list[tuple[int, str, dict | None, dict | None, str, date]], conn.execute(
         select(MeasureChange.measure_id, MeasureChange.kind, MeasureChange.before, MeasureChange.after,
                MeasureChange.reason, MeasureChange.changed_on)
         .where(MeasureChange.measure_id.in_(measure_ids))
         .order_by(MeasureChange.measure_id, MeasureChange.id.desc())
-    ).all():
+    ).all())
+    for measure_id, kind, before, after, reason, changed_on in rows:
         unit, decimals = units[measure_id]
         found[measure_id].append(PlanChange(kind=kind, before=dict(before or {}), after=dict(after or {}),
-                                            reason=reason, changed_on=changed_on, unit=unit, decimals=decimals))
+                                            reason=reason, changed_on=_as_period(changed_on) or changed_on,
+                                            unit=unit, decimals=decimals))
     return found
 
 

@@ -283,7 +283,7 @@ def test_opening_a_measure_fills_the_form_and_the_lists_show_every_measure(dash_
     edit_id = {"type": ids.ADMIN_MEASURE_EDIT, "id": measure.id}
     status, answer = post(client, dash_app, ids.ADMIN_MEASURE_NEW,
                           [entry(ids.ADMIN_MEASURE_NEW, "n_clicks", 0), [entry(edit_id, "n_clicks", 1)]], [],
-                          '{"id":%d,"type":"%s"}.n_clicks' % (measure.id, ids.ADMIN_MEASURE_EDIT))
+                          f'{{"id":{measure.id},"type":"{ids.ADMIN_MEASURE_EDIT}"}}.n_clicks')
     assert answer[ids.admin_field("measure", "slug")] == PUBLISHED_MEASURE
     assert answer[ids.admin_field("measure", "baseline_month")] == "2017-04"
     assert answer[ids.admin_field("measure", "milestones")].startswith("2017-12 4000")
