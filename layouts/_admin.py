@@ -106,7 +106,8 @@ def _control(form: str, name: str):
 def field(form: str, name: str, label: str, hint: str | None) -> html.Div:
     """A labelled control with its hint and the message shown when the field is refused."""
     control_id = ids.admin_field(form, name)
-    text = [label] if hint is None else [label, html.Span(hint, className="d-block small text-body-secondary")]
+    # The space keeps the name and the hint apart in the label's accessible name ("Target month YYYY-MM, ...").
+    text = [label] if hint is None else [label, " ", html.Span(hint, className="d-block small text-body-secondary")]
     return html.Div([
         html.Label(text, htmlFor=control_id, className="form-label"),
         _control(form, name),
@@ -139,7 +140,7 @@ def measure_form() -> html.Div:
     ]
     reason_id = ids.admin_field("measure", "reason")
     reason = html.Div([
-        html.Label(["Reason for changing the plan (required, shown to the public)",
+        html.Label(["Reason for changing the plan (required, shown to the public)", " ",
                     html.Span(id=ids.ADMIN_MEASURE_REASON_HINT, className="d-block small text-body-secondary")],
                    htmlFor=reason_id, className="form-label"),
         dbc.Textarea(id=reason_id, rows=2, value="", maxLength=MAX_REASON_LENGTH),
