@@ -96,19 +96,19 @@ def open_admin_goal(_new: Any, _edits: list):
 def update_admin_goal_form(editing: Any, _changed: Any):
     """Show the form for the goal being edited: heading, state, and the publish and retire buttons."""
     if not isinstance(editing, dict):
-        return True, "", "", False, "Publish", True
+        return True, "", "", False, "Publish", True, True
     goal_id = _editing_id(editing)
     if goal_id is None:
-        return False, "New goal", "Not saved yet. A new goal starts unpublished.", False, "Publish", True
+        return (False, "New goal", "Not saved yet. A new goal starts unpublished: save it, then publish it.", False,
+                "Publish", True, True)
     with db_session() as session:
         goal = session.get(Goal, goal_id)
         if goal is None:
-            return True, "", "", False, "Publish", True
+            return True, "", "", False, "Publish", True, True
         title, published, retired = goal.title, goal.published, goal.retired
     state = ("Retired: it has left every view; its measures and figures are kept." if retired else
              "Published: shown on the public progress page." if published else "Not published: staff only.")
-    return (False, f"Edit goal: {title}", state, True, "Unpublish" if published else "Publish",
-            retired)
+    return (False, f"Edit goal: {title}", state, True, "Unpublish" if published else "Publish", retired, retired)
 
 
 def save_admin_goal(_clicks: Any, values: list, editing: Any, changed: int | None):
@@ -211,15 +211,15 @@ def update_admin_measure_form(editing: Any, _changed: Any):
     """Show the form for the measure being edited: heading, state and which actions it offers."""
     hidden_delete = {"display": "none"}
     if not isinstance(editing, dict):
-        return True, "", "", False, "Publish", True, hidden_delete
+        return True, "", "", False, "Publish", True, True, hidden_delete
     measure_id = _editing_id(editing)
     if measure_id is None:
-        return False, "New measure", "Not saved yet. A new measure starts unpublished.", False, "Publish", True, \
-            hidden_delete
+        return (False, "New measure", "Not saved yet. A new measure starts unpublished: save it, then publish it.",
+                False, "Publish", True, True, hidden_delete)
     with db_session() as session:
         measure = session.get(Measure, measure_id)
         if measure is None:
-            return True, "", "", False, "Publish", True, hidden_delete
+            return True, "", "", False, "Publish", True, True, hidden_delete
         name, published, retired = measure.name, measure.published, measure.retired
         goal_title, goal_published = measure.goal.title, measure.goal.published
         figures = measure_value_count(session, measure_id)
@@ -233,7 +233,7 @@ def update_admin_measure_form(editing: Any, _changed: Any):
         state = "Not published: staff only."
     state += f" {figures:,} monthly figure{'s' if figures != 1 else ''}."
     delete_style = {"display": "none"} if figures else {}
-    return (False, f"Edit measure: {name}", state, True, "Unpublish" if published else "Publish", retired,
+    return (False, f"Edit measure: {name}", state, True, "Unpublish" if published else "Publish", retired, retired,
             delete_style)
 
 
@@ -366,7 +366,8 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.ADMIN_GOAL_FORM, "hidden"), Output(ids.ADMIN_GOAL_HEADING, "children"),
         Output(ids.ADMIN_GOAL_STATE, "children"), Output(ids.admin_field("goal", "slug"), "disabled"),
-        Output(ids.ADMIN_GOAL_PUBLISH, "children"), Output(ids.ADMIN_GOAL_RETIRE, "disabled"),
+        Output(ids.ADMIN_GOAL_PUBLISH, "children"), Output(ids.ADMIN_GOAL_PUBLISH, "disabled"),
+        Output(ids.ADMIN_GOAL_RETIRE, "disabled"),
         Input(ids.ADMIN_GOAL_EDITING, "data"), Input(ids.ADMIN_GOALS_CHANGED, "data"),
     )(update_admin_goal_form)
 
@@ -423,8 +424,8 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.ADMIN_MEASURE_FORM, "hidden"), Output(ids.ADMIN_MEASURE_HEADING, "children"),
         Output(ids.ADMIN_MEASURE_STATE, "children"), Output(ids.admin_field("measure", "slug"), "disabled"),
-        Output(ids.ADMIN_MEASURE_PUBLISH, "children"), Output(ids.ADMIN_MEASURE_RETIRE, "disabled"),
-        Output(ids.ADMIN_MEASURE_DELETE, "style"),
+        Output(ids.ADMIN_MEASURE_PUBLISH, "children"), Output(ids.ADMIN_MEASURE_PUBLISH, "disabled"),
+        Output(ids.ADMIN_MEASURE_RETIRE, "disabled"), Output(ids.ADMIN_MEASURE_DELETE, "style"),
         Input(ids.ADMIN_MEASURE_EDITING, "data"), Input(ids.ADMIN_MEASURES_CHANGED, "data"),
     )(update_admin_measure_form)
 

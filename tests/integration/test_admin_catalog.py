@@ -47,7 +47,9 @@ def post(client, dash_app, first_input: str, inputs: list, state: list, changed:
     if response.status_code != 200:
         return response.status_code, {}
     answer = response.get_json()["response"]
-    return 200, {component: next(iter(props.values())) for component, props in answer.items()}
+    # One property of a component: its value; several (e.g. a button's label and disabled): {property: value}.
+    return 200, {component: next(iter(props.values())) if len(props) == 1 else props
+                 for component, props in answer.items()}
 
 
 def entry(component_id: Any, prop: str, value: Any = None) -> dict:
@@ -212,7 +214,8 @@ def test_the_performance_team_creates_publishes_and_moves_a_target_with_a_reason
     assert answer[ids.ADMIN_GOAL_EDITING] == {"id": goal.id} and goal.published is False
 
     status, answer = ask(client, dash_app, "goal", ids.ADMIN_GOAL_PUBLISH, goal.id)
-    assert answer[ids.ADMIN_GOAL_CONFIRM].startswith("Publish “Clear the storm drains”? Its title and summary")
+    assert answer[ids.ADMIN_GOAL_CONFIRM]["displayed"] is True
+    assert answer[ids.ADMIN_GOAL_CONFIRM]["message"].startswith("Publish “Clear the storm drains”? Its title and summary")
     assert answer[ids.ADMIN_GOAL_PENDING] == {"op": "publish", "id": goal.id}
     status, answer = confirm(client, dash_app, "goal", "publish", goal.id)
     assert "Published" in text_of(answer[ids.ADMIN_GOALS_RESULT]) and db.goal("clear-drains").published
@@ -229,7 +232,7 @@ def test_the_performance_team_creates_publishes_and_moves_a_target_with_a_reason
     assert "Storm drains cleared" not in public_measure_page(client, dash_app, "drains-cleared")
 
     status, answer = ask(client, dash_app, "measure", ids.ADMIN_MEASURE_PUBLISH, measure.id)
-    assert "becomes public under “Clear the storm drains”" in answer[ids.ADMIN_MEASURE_CONFIRM]
+    assert "becomes public under “Clear the storm drains”" in answer[ids.ADMIN_MEASURE_CONFIRM]["message"]
     confirm(client, dash_app, "measure", "publish", measure.id)
     page = public_measure_page(client, dash_app, "drains-cleared")
     assert "Storm drains cleared" in page and "have not changed since" in page
@@ -284,7 +287,28 @@ def test_opening_a_measure_fills_the_form_and_the_lists_show_every_measure(dash_
     status, answer = post(client, dash_app, ids.ADMIN_MEASURE_NEW,
                           [entry(ids.ADMIN_MEASURE_NEW, "n_clicks", 0), [entry(edit_id, "n_clicks", 1)]], [],
                           f'{{"id":{measure.id},"type":"{ids.ADMIN_MEASURE_EDIT}"}}.n_clicks')
-    assert answer[ids.admin_field("measure", "slug")] == PUBLISHED_MEASURE
-    assert answer[ids.admin_field("measure", "baseline_month")] == "2017-04"
-    assert answer[ids.admin_field("measure", "milestones")].startswith("2017-12 4000")
+    assert answer[ids.admin_field("measure", "slug")] == {"value": PUBLISHED_MEASURE, "invalid": False}
+    assert answer[ids.admin_field("measure", "baseline_month")]["value"] == "2017-04"
+    assert answer[ids.admin_field("measure", "milestones")]["value"].startswith("2017-12 4000")
     assert answer[ids.ADMIN_MEASURE_EDITING] == {"id": measure.id}
+
+
+def test_the_form_offers_only_the_actions_that_fit_the_measure(dash_app, db):
+    client = dash_app.server.test_client()
+    login(client, "admin")
+
+    def form_state(editing):
+        status, answer = post(client, dash_app, ids.ADMIN_MEASURE_EDITING,
+                              [entry(ids.ADMIN_MEASURE_EDITING, "data", editing),
+                               entry(ids.ADMIN_MEASURES_CHANGED, "data", 0)], [], f"{ids.ADMIN_MEASURE_EDITING}.data")
+        assert status == 200
+        return answer
+
+    new = form_state({"id": None})
+    assert new[ids.ADMIN_MEASURE_FORM] is False and new[ids.ADMIN_MEASURE_PUBLISH]["disabled"] is True  # saved first
+    with_figures = form_state({"id": db.measure(PUBLISHED_MEASURE).id})
+    assert with_figures[ids.ADMIN_MEASURE_DELETE] == {"display": "none"}
+    assert "Published" in with_figures[ids.ADMIN_MEASURE_STATE] and "monthly figures" in \
+        with_figures[ids.ADMIN_MEASURE_STATE]
+    closed = form_state(None)
+    assert closed[ids.ADMIN_MEASURE_FORM] is True
