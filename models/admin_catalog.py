@@ -363,6 +363,8 @@ def read_measure_form(session: Session, form: Mapping[str, Any], *, measure: Mea
     if goal is None:
         errors["goal"] = "Choose the goal this measure belongs to." if not goal_slug else \
             f"There is no goal “{goal_slug[:64]}”. Choose one from the list."
+    elif goal.retired and (measure is None or measure.goal_id != goal.id):
+        errors["goal"] = f"“{goal.title}” is retired and takes no new measures. Choose another goal."
     values["goal_id"] = goal.id if goal else None
     values["name"] = _length(errors, form, "name", "The name", 200)
     values["definition"] = _length(errors, form, "definition", "The definition (how it is counted)", 5000)

@@ -122,6 +122,13 @@ def test_each_rule_of_the_database_is_explained_for_its_field_and_nothing_is_wri
     assert (count(session, Measure), count(session, Milestone), count(session, AuditEvent)) == before
 
 
+def test_a_retired_goal_takes_no_new_measures(session):
+    goal = session.scalar(select(Goal).where(Goal.slug == "bring-families-home"))
+    retire_goal(session, actor(session), goal_id=goal.id)
+    assert "is retired" in errors_of(session)["goal"]
+    assert MILESTONE_MEASURE not in {m.slug for m in overview(session).measures}
+
+
 def test_several_wrong_fields_are_reported_together(session):
     errors = errors_of(session, target_month="2024-01", due_day="0", name="")
     assert {"target_month", "due_day", "name"} <= set(errors)
