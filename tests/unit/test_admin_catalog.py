@@ -291,3 +291,21 @@ def test_only_the_performance_team_may_change_goals_and_measures(session, who):
             call()
     assert count(session, AuditEvent) == before
     assert (measure.published, measure.retired, goal.published, goal.retired) == (True, False, True, False)
+
+
+def test_plan_change_sentences_name_what_moved_and_when():
+    from models.queries import PlanChange
+
+    def sentence(kind, before, after, unit="count", decimals=0):
+        return PlanChange(kind=kind, before=before, after=after, reason="New funding.", changed_on=date(2025, 3, 4),
+                          unit=unit, decimals=decimals).text
+
+    assert sentence("target", {"value": 450, "period": "2026-12-01"}, {"value": 500, "period": "2026-12-01"}) == \
+        "Target changed from 450 to 500 in March 2025: New funding."
+    assert sentence("target", {"value": 450, "period": "2026-12-01"}, {"value": 500, "period": "2027-06-01"}) == \
+        "Target changed from 450 by December 2026 to 500 by June 2027 in March 2025: New funding."
+    assert sentence("baseline", {"value": 62.5, "period": "2017-01-01"}, {"value": 60, "period": "2017-01-01"},
+                    unit="percent", decimals=1) == "Baseline changed from 62.5% to 60.0% in March 2025: New funding."
+    assert sentence("milestones", {"milestones": [["2025-06-01", 100]]}, {"milestones": []}) == \
+        "Milestones changed from 100 by June 2025 to none in March 2025: New funding."
+    assert sentence("definition", {"text": "old"}, {"text": "new"}) == "Definition changed in March 2025: New funding."
