@@ -13,7 +13,14 @@ from dash.exceptions import PreventUpdate
 
 from extensions import current_actor, db_session
 from layouts import ids
-from layouts._admin import GOAL_FORM_FIELDS, MEASURE_FORM_FIELDS, goals_table, measures_table
+from layouts._admin import (
+    GOAL_FORM_FIELDS,
+    MEASURE_FORM_FIELDS,
+    goal_fields,
+    goals_table,
+    measure_fields,
+    measures_table,
+)
 from layouts._worklists import alert
 from models.admin_catalog import (
     PLAN_LABELS,
@@ -38,10 +45,6 @@ from models.admin_catalog import (
 from models.catalog import Goal, Measure
 from models.errors import NotFound, PermissionDenied, ValidationError
 
-GOAL_NAMES = tuple(name for name, _label, _hint in GOAL_FORM_FIELDS)
-MEASURE_NAMES = tuple(name for name, _label, _hint in MEASURE_FORM_FIELDS)
-# The measure form's messages include the reason field's, which sits outside the three sections.
-MEASURE_MESSAGE_NAMES = (*MEASURE_NAMES, "reason")
 SESSION_ENDED = "Your session has ended. Sign in again; what you typed is still in the form."
 
 
@@ -54,9 +57,18 @@ def _editing_id(editing: Any) -> int | None:
     return editing.get("id") if isinstance(editing, dict) and isinstance(editing.get("id"), int) else None
 
 
-def _messages(names: tuple[str, ...], errors: dict[str, str]) -> tuple[list, list]:
-    """Per field: the message under it and whether it is marked invalid."""
-    return [errors.get(name, "") for name in names], [name in errors for name in names]
+def _typed(described: list) -> dict[str, Any]:
+    """{field name: value} of a form's controls, from the callback context's description of a pattern-matching
+    input or state (dash.ctx.states_list[0] or inputs_list[0]: each control's id and value)."""
+    return {item["id"]["field"]: item.get("value") for item in described
+            if isinstance(item, dict) and isinstance(item.get("id"), dict) and "field" in item["id"]}
+
+
+def _messages(errors: dict[str, str]) -> tuple[list, list]:
+    """Per control on the page, in the page's order: the message under it and whether it is marked invalid."""
+    messages, invalid = dash.ctx.outputs_list[1], dash.ctx.outputs_list[2]
+    return ([errors.get(item["id"]["field"], "") for item in messages],
+            [item["id"]["field"] in errors for item in invalid])
 
 
 def _error_summary(error: FormErrors, labels: dict[str, str]) -> html.Div:
@@ -72,10 +84,9 @@ MEASURE_LABELS = {name: label for name, label, _hint in MEASURE_FORM_FIELDS} | {
 
 
 def update_admin_goals_list(_changed: Any):
-    """The goal list and the department options of the form."""
+    """The goal list."""
     with db_session() as session:
-        rows, options = goal_rows(session), choices(session)
-    return goals_table(rows), [{"label": label, "value": value} for value, label in options["departments"]]
+        return goals_table(goal_rows(session))
 
 
 def open_admin_goal(_new: Any, _edits: list):
@@ -88,46 +99,45 @@ def open_admin_goal(_new: Any, _edits: list):
         goal = session.get(Goal, goal_id) if isinstance(goal_id, int) else None
         if goal_id is not None and goal is None:
             raise PreventUpdate
-        values = goal_form(goal)
-    messages, invalid = _messages(GOAL_NAMES, {})
-    return [values[name] for name in GOAL_NAMES], messages, invalid, {"id": goal_id}, None
+        fields = goal_fields(goal_form(goal), choices(session)["departments"], existing=goal is not None)
+    return fields, {"id": goal_id}, None
 
 
 def update_admin_goal_form(editing: Any, _changed: Any):
     """Show the form for the goal being edited: heading, state, and the publish and retire buttons."""
     if not isinstance(editing, dict):
-        return True, "", "", False, "Publish", True, True
+        return True, "", "", "Publish", True, True
     goal_id = _editing_id(editing)
     if goal_id is None:
-        return (False, "New goal", "Not saved yet. A new goal starts unpublished: save it, then publish it.", False,
+        return (False, "New goal", "Not saved yet. A new goal starts unpublished: save it, then publish it.",
                 "Publish", True, True)
     with db_session() as session:
         goal = session.get(Goal, goal_id)
         if goal is None:
-            return True, "", "", False, "Publish", True, True
+            return True, "", "", "Publish", True, True
         title, published, retired = goal.title, goal.published, goal.retired
     state = ("Retired: it has left every view; its measures and figures are kept." if retired else
              "Published: shown on the public progress page." if published else "Not published: staff only.")
-    return (False, f"Edit goal: {title}", state, True, "Unpublish" if published else "Publish", retired, retired)
+    return (False, f"Edit goal: {title}", state, "Unpublish" if published else "Publish", retired, retired)
 
 
-def save_admin_goal(_clicks: Any, values: list, editing: Any, changed: int | None):
+def save_admin_goal(_clicks: Any, _values: list, editing: Any, changed: int | None):
     """Save the goal form: a new goal or changes to the one being edited."""
     if not _pressed() or not isinstance(editing, dict):
         raise PreventUpdate
     keep = dash.no_update
     actor = current_actor()
-    none, clean = _messages(GOAL_NAMES, {})
+    none, clean = _messages({})
     if actor is None:
         return alert("error", SESSION_ENDED), none, clean, keep, keep
-    form = dict(zip(GOAL_NAMES, values, strict=False))
+    form = _typed(dash.ctx.states_list[0])
     goal_id = _editing_id(editing)
     try:
         with db_session() as session:
             goal = save_goal(session, actor, goal_id=goal_id, form=form)
             saved_id, title, published = goal.id, goal.title, goal.published
     except FormErrors as error:
-        messages, invalid = _messages(GOAL_NAMES, error.errors)
+        messages, invalid = _messages(error.errors)
         return _error_summary(error, GOAL_LABELS), messages, invalid, keep, keep
     except (ValidationError, NotFound, PermissionDenied) as error:
         return alert("error", error.message), none, clean, keep, keep
@@ -184,12 +194,9 @@ def confirm_admin_goal(_submitted: Any, pending: Any, changed: int | None):
 
 
 def update_admin_measures_list(_changed: Any):
-    """The measure list and the goal and department options of the form."""
+    """The measure list."""
     with db_session() as session:
-        rows, options = measure_rows(session), choices(session)
-    as_options = [[{"label": label, "value": value} for value, label in options[kind]]
-                  for kind in ("goals", "departments")]
-    return measures_table(rows), *as_options
+        return measures_table(measure_rows(session))
 
 
 def open_admin_measure(_new: Any, _edits: list):
@@ -202,24 +209,23 @@ def open_admin_measure(_new: Any, _edits: list):
         measure = session.get(Measure, measure_id) if isinstance(measure_id, int) else None
         if measure_id is not None and measure is None:
             raise PreventUpdate
-        values = measure_form(measure)
-    messages, invalid = _messages(MEASURE_MESSAGE_NAMES, {})
-    return [values[name] for name in MEASURE_NAMES], "", messages, invalid, {"id": measure_id}, None
+        fields = measure_fields(measure_form(measure), choices(session), existing=measure is not None)
+    return fields, {"id": measure_id}, None
 
 
 def update_admin_measure_form(editing: Any, _changed: Any):
     """Show the form for the measure being edited: heading, state and which actions it offers."""
     hidden_delete = {"display": "none"}
     if not isinstance(editing, dict):
-        return True, "", "", False, "Publish", True, True, hidden_delete
+        return True, "", "", "Publish", True, True, hidden_delete
     measure_id = _editing_id(editing)
     if measure_id is None:
         return (False, "New measure", "Not saved yet. A new measure starts unpublished: save it, then publish it.",
-                False, "Publish", True, True, hidden_delete)
+                "Publish", True, True, hidden_delete)
     with db_session() as session:
         measure = session.get(Measure, measure_id)
         if measure is None:
-            return True, "", "", False, "Publish", True, True, hidden_delete
+            return True, "", "", "Publish", True, True, hidden_delete
         name, published, retired = measure.name, measure.published, measure.retired
         goal_title, goal_published = measure.goal.title, measure.goal.published
         figures = measure_value_count(session, measure_id)
@@ -233,41 +239,43 @@ def update_admin_measure_form(editing: Any, _changed: Any):
         state = "Not published: staff only."
     state += f" {figures:,} monthly figure{'s' if figures != 1 else ''}."
     delete_style = {"display": "none"} if figures else {}
-    return (False, f"Edit measure: {name}", state, True, "Unpublish" if published else "Publish", retired, retired,
+    return (False, f"Edit measure: {name}", state, "Unpublish" if published else "Publish", retired, retired,
             delete_style)
 
 
-def update_admin_measure_reason(values: list, editing: Any):
+def update_admin_measure_reason(_values: list, editing: Any):
     """Show the reason field when the form changes a published measure's target, baseline, milestones or definition."""
+    shown = len(dash.ctx.outputs_list[0])
     measure_id = _editing_id(editing)
-    if measure_id is None:
-        return True, ""
-    with db_session() as session:
-        parts = needs_reason(session, measure_id, dict(zip(MEASURE_NAMES, values, strict=False)))
+    parts: list[str] = []
+    if measure_id is not None:
+        with db_session() as session:
+            parts = needs_reason(session, measure_id, _typed(dash.ctx.inputs_list[0]))
     if not parts:
-        return True, ""
+        return [True] * shown, [""] * shown
     named = ", ".join(PLAN_LABELS[p].lower() for p in parts)
-    return False, (f"This measure is published and you are changing its {named}. The public measure page will say "
-                   "what changed, when, and this reason.")
+    return [False] * shown, [f"This measure is published and you are changing its {named}. The public measure page "
+                             "will say what changed, when, and this reason."] * shown
 
 
-def save_admin_measure(_clicks: Any, values: list, reason: str | None, editing: Any, changed: int | None):
+def save_admin_measure(_clicks: Any, _values: list, editing: Any, changed: int | None):
     """Save the measure form: a new measure or changes to the one being edited (with a reason when required)."""
     if not _pressed() or not isinstance(editing, dict):
         raise PreventUpdate
     keep = dash.no_update
     actor = current_actor()
-    none, clean = _messages(MEASURE_MESSAGE_NAMES, {})
+    none, clean = _messages({})
     if actor is None:
         return alert("error", SESSION_ENDED), none, clean, keep, keep
-    form = dict(zip(MEASURE_NAMES, values, strict=False))
+    form = _typed(dash.ctx.states_list[0])
+    reason = form.pop("reason", None)
     measure_id = _editing_id(editing)
     try:
         with db_session() as session:
             measure = save_measure(session, actor, measure_id=measure_id, form=form, reason=reason)
             saved_id, name, published = measure.id, measure.name, measure.published
     except FormErrors as error:
-        messages, invalid = _messages(MEASURE_MESSAGE_NAMES, error.errors)
+        messages, invalid = _messages(error.errors)
         return _error_summary(error, MEASURE_LABELS), messages, invalid, keep, keep
     except (ValidationError, NotFound, PermissionDenied) as error:
         return alert("error", error.message), none, clean, keep, keep
@@ -336,55 +344,35 @@ def confirm_admin_measure(_submitted: Any, pending: Any, changed: int | None):
     return alert("success", message), (changed or 0) + 1, None, editing
 
 
-def _flat(result: Any) -> list:
-    """A callback's grouped answer (lists among single values) as the flat list of its outputs."""
-    flat: list = []
-    for item in result:
-        flat.extend(item) if isinstance(item, list) else flat.append(item)
-    return flat
-
-
 def register(app: dash.Dash) -> None:
     """Wire the goal and measure administration pages."""
-    goal_fields = [ids.admin_field("goal", name) for name in GOAL_NAMES]
-    goal_errors = [ids.admin_error("goal", name) for name in GOAL_NAMES]
-    n_goal = len(goal_fields)
-    app.callback(Output(ids.ADMIN_GOALS_LIST, "children"),
-                 Output(ids.admin_field("goal", "owner_department"), "options"),
-                 Input(ids.ADMIN_GOALS_CHANGED, "data"))(update_admin_goals_list)
-
-    @app.callback(
-        *[Output(i, "value") for i in goal_fields], *[Output(i, "children") for i in goal_errors],
-        *[Output(i, "invalid") for i in goal_fields], Output(ids.ADMIN_GOAL_EDITING, "data"),
-        Output(ids.ADMIN_GOALS_RESULT, "children"),
-        Input(ids.ADMIN_GOAL_NEW, "n_clicks"), Input({"type": ids.ADMIN_GOAL_EDIT, "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def update_admin_goal_fields(new, edits):
-        return _flat(open_admin_goal(new, edits))
+    for form, page in (("goal", "goals"), ("measure", "measures")):
+        prefix = f"admin-{form}"
+        fields = {"type": f"{prefix}-field", "field": ALL}
+        errors = {"type": f"{prefix}-error", "field": ALL}
+        editing, changed, result = f"{prefix}-editing", f"admin-{page}-changed", f"admin-{page}-result"
+        save = save_admin_goal if form == "goal" else save_admin_measure
+        app.callback(Output(f"admin-{page}-list", "children"), Input(changed, "data"))(
+            update_admin_goals_list if form == "goal" else update_admin_measures_list)
+        app.callback(
+            Output(f"{prefix}-fields", "children"), Output(editing, "data"), Output(result, "children"),
+            Input(f"{prefix}-new", "n_clicks"), Input({"type": f"{prefix}-edit", "id": ALL}, "n_clicks"),
+            prevent_initial_call=True,
+        )(open_admin_goal if form == "goal" else open_admin_measure)
+        app.callback(
+            Output(result, "children", allow_duplicate=True), Output(errors, "children"), Output(fields, "invalid"),
+            Output(editing, "data", allow_duplicate=True), Output(changed, "data"),
+            Input(f"{prefix}-save", "n_clicks"), State(fields, "value"), State(editing, "data"),
+            State(changed, "data"),
+            prevent_initial_call=True,
+        )(save)
 
     app.callback(
         Output(ids.ADMIN_GOAL_FORM, "hidden"), Output(ids.ADMIN_GOAL_HEADING, "children"),
-        Output(ids.ADMIN_GOAL_STATE, "children"), Output(ids.admin_field("goal", "slug"), "disabled"),
-        Output(ids.ADMIN_GOAL_PUBLISH, "children"), Output(ids.ADMIN_GOAL_PUBLISH, "disabled"),
-        Output(ids.ADMIN_GOAL_RETIRE, "disabled"),
+        Output(ids.ADMIN_GOAL_STATE, "children"), Output(ids.ADMIN_GOAL_PUBLISH, "children"),
+        Output(ids.ADMIN_GOAL_PUBLISH, "disabled"), Output(ids.ADMIN_GOAL_RETIRE, "disabled"),
         Input(ids.ADMIN_GOAL_EDITING, "data"), Input(ids.ADMIN_GOALS_CHANGED, "data"),
     )(update_admin_goal_form)
-
-    @app.callback(
-        Output(ids.ADMIN_GOALS_RESULT, "children", allow_duplicate=True),
-        *[Output(i, "children", allow_duplicate=True) for i in goal_errors],
-        *[Output(i, "invalid", allow_duplicate=True) for i in goal_fields],
-        Output(ids.ADMIN_GOAL_EDITING, "data", allow_duplicate=True),
-        Output(ids.ADMIN_GOALS_CHANGED, "data"),
-        Input(ids.ADMIN_GOAL_SAVE, "n_clicks"), *[State(i, "value") for i in goal_fields],
-        State(ids.ADMIN_GOAL_EDITING, "data"), State(ids.ADMIN_GOALS_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    def save_admin_goal_form(clicks, *rest):
-        values, (editing, changed) = list(rest[:n_goal]), rest[n_goal:]
-        return _flat(save_admin_goal(clicks, values, editing, changed))
-
     app.callback(
         Output(ids.ADMIN_GOAL_CONFIRM, "message"), Output(ids.ADMIN_GOAL_CONFIRM, "displayed"),
         Output(ids.ADMIN_GOAL_PENDING, "data"),
@@ -401,56 +389,19 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(confirm_admin_goal)
 
-    measure_fields = [ids.admin_field("measure", name) for name in MEASURE_NAMES]
-    message_fields = [ids.admin_field("measure", name) for name in MEASURE_MESSAGE_NAMES]
-    measure_errors = [ids.admin_error("measure", name) for name in MEASURE_MESSAGE_NAMES]
-    reason = ids.admin_field("measure", "reason")
-    n_measure = len(measure_fields)
-    app.callback(Output(ids.ADMIN_MEASURES_LIST, "children"),
-                 Output(ids.admin_field("measure", "goal"), "options"),
-                 Output(ids.admin_field("measure", "owner_department"), "options"),
-                 Input(ids.ADMIN_MEASURES_CHANGED, "data"))(update_admin_measures_list)
-
-    @app.callback(
-        *[Output(i, "value") for i in measure_fields], Output(reason, "value"),
-        *[Output(i, "children") for i in measure_errors], *[Output(i, "invalid") for i in message_fields],
-        Output(ids.ADMIN_MEASURE_EDITING, "data"), Output(ids.ADMIN_MEASURES_RESULT, "children"),
-        Input(ids.ADMIN_MEASURE_NEW, "n_clicks"), Input({"type": ids.ADMIN_MEASURE_EDIT, "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def update_admin_measure_fields(new, edits):
-        return _flat(open_admin_measure(new, edits))
-
     app.callback(
         Output(ids.ADMIN_MEASURE_FORM, "hidden"), Output(ids.ADMIN_MEASURE_HEADING, "children"),
-        Output(ids.ADMIN_MEASURE_STATE, "children"), Output(ids.admin_field("measure", "slug"), "disabled"),
-        Output(ids.ADMIN_MEASURE_PUBLISH, "children"), Output(ids.ADMIN_MEASURE_PUBLISH, "disabled"),
-        Output(ids.ADMIN_MEASURE_RETIRE, "disabled"), Output(ids.ADMIN_MEASURE_DELETE, "style"),
+        Output(ids.ADMIN_MEASURE_STATE, "children"), Output(ids.ADMIN_MEASURE_PUBLISH, "children"),
+        Output(ids.ADMIN_MEASURE_PUBLISH, "disabled"), Output(ids.ADMIN_MEASURE_RETIRE, "disabled"),
+        Output(ids.ADMIN_MEASURE_DELETE, "style"),
         Input(ids.ADMIN_MEASURE_EDITING, "data"), Input(ids.ADMIN_MEASURES_CHANGED, "data"),
     )(update_admin_measure_form)
-
-    @app.callback(
-        Output(ids.ADMIN_MEASURE_REASON_GROUP, "hidden"), Output(ids.ADMIN_MEASURE_REASON_HINT, "children"),
-        *[Input(i, "value") for i in measure_fields], State(ids.ADMIN_MEASURE_EDITING, "data"),
+    app.callback(
+        Output({"type": ids.ADMIN_MEASURE_REASON_GROUP, "id": ALL}, "hidden"),
+        Output({"type": ids.ADMIN_MEASURE_REASON_HINT, "id": ALL}, "children"),
+        Input({"type": ids.ADMIN_MEASURE_FIELD, "field": ALL}, "value"), State(ids.ADMIN_MEASURE_EDITING, "data"),
         prevent_initial_call=True,
-    )
-    def update_admin_measure_reason_group(*args):
-        return update_admin_measure_reason(list(args[:n_measure]), args[n_measure])
-
-    @app.callback(
-        Output(ids.ADMIN_MEASURES_RESULT, "children", allow_duplicate=True),
-        *[Output(i, "children", allow_duplicate=True) for i in measure_errors],
-        *[Output(i, "invalid", allow_duplicate=True) for i in message_fields],
-        Output(ids.ADMIN_MEASURE_EDITING, "data", allow_duplicate=True),
-        Output(ids.ADMIN_MEASURES_CHANGED, "data"),
-        Input(ids.ADMIN_MEASURE_SAVE, "n_clicks"), *[State(i, "value") for i in measure_fields],
-        State(reason, "value"), State(ids.ADMIN_MEASURE_EDITING, "data"), State(ids.ADMIN_MEASURES_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    def save_admin_measure_form(clicks, *rest):
-        values, (reason_text, editing, changed) = list(rest[:n_measure]), rest[n_measure:]
-        return _flat(save_admin_measure(clicks, values, reason_text, editing, changed))
-
+    )(update_admin_measure_reason)
     app.callback(
         Output(ids.ADMIN_MEASURE_CONFIRM, "message"), Output(ids.ADMIN_MEASURE_CONFIRM, "displayed"),
         Output(ids.ADMIN_MEASURE_PENDING, "data"),

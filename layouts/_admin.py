@@ -94,33 +94,34 @@ def admin_index(sections=ADMIN_SECTIONS) -> html.Div:
     ])
 
 
-def _control(form: str, name: str):
+def _control(form: str, name: str, value: str, options: list[tuple[str, str]] | None, disabled: bool):
     control_id = ids.admin_field(form, name)
     if name in SELECTS:
-        return dbc.Select(id=control_id, options=STATIC_OPTIONS.get(name, []), value=None)
+        listed = STATIC_OPTIONS.get(name) or [{"label": label, "value": v} for v, label in options or []]
+        return dbc.Select(id=control_id, options=listed, value=value or None)
     if name in TEXTAREAS:
-        return dbc.Textarea(id=control_id, rows=TEXTAREAS[name], value="")
-    return dbc.Input(id=control_id, type="text", value="", autoComplete="off")
+        return dbc.Textarea(id=control_id, rows=TEXTAREAS[name], value=value)
+    return dbc.Input(id=control_id, type="text", value=value, autoComplete="off", disabled=disabled)
 
 
-def field(form: str, name: str, label: str, hint: str | None) -> html.Div:
+def field(form: str, name: str, label: str, hint: str | None, value: str = "",
+          options: list[tuple[str, str]] | None = None, disabled: bool = False) -> html.Div:
     """A labelled control with its hint and the message shown when the field is refused."""
-    control_id = ids.admin_field(form, name)
     # The space keeps the name and the hint apart in the label's accessible name ("Target month YYYY-MM, ...").
     text = [label] if hint is None else [label, " ", html.Span(hint, className="d-block small text-body-secondary")]
     return html.Div([
-        html.Label(text, htmlFor=control_id, className="form-label"),
-        _control(form, name),
+        html.Label(text, htmlFor=ids.dom_id(ids.admin_field(form, name)), className="form-label"),
+        _control(form, name, value, options, disabled),
         dbc.FormFeedback(id=ids.admin_error(form, name), type="invalid"),
     ], className="mb-3")
 
 
 def goal_form() -> html.Div:
-    """The goal form (hidden until a goal is opened or a new one started)."""
+    """The goal form's frame (hidden until a goal is opened or a new one started); its controls come when opened."""
     return html.Div([
         html.H2(id=ids.ADMIN_GOAL_HEADING, className="h4"),
         html.P(id=ids.ADMIN_GOAL_STATE, className="small"),
-        *[field("goal", name, label, hint) for name, label, hint in GOAL_FORM_FIELDS],
+        html.Div(id=ids.ADMIN_GOAL_FIELDS),
         html.Div([
             dbc.Button("Save goal", id=ids.ADMIN_GOAL_SAVE, color="primary", n_clicks=0, className="me-2"),
             dbc.Button("Publish", id=ids.ADMIN_GOAL_PUBLISH, color="secondary", outline=True, n_clicks=0,
@@ -130,27 +131,19 @@ def goal_form() -> html.Div:
     ], id=ids.ADMIN_GOAL_FORM, hidden=True, className="border rounded p-3 mb-4 bg-body")
 
 
+def goal_fields(values: dict[str, str], departments: list[tuple[str, str]], *, existing: bool) -> list:
+    """The goal form's controls filled with `values` (the address name is fixed once the goal exists)."""
+    return [field("goal", name, label, hint, values.get(name, ""), departments if name == "owner_department" else None,
+                  disabled=existing and name == "slug")
+            for name, label, hint in GOAL_FORM_FIELDS]
+
+
 def measure_form() -> html.Div:
-    """The measure form in three sections, with the reason field shown when a published plan changes."""
-    sections = [
-        html.Fieldset([html.Legend(title, className="h5"),
-                       dbc.Row([dbc.Col(field("measure", name, label, hint), md=6) for name, label, hint in fields])],
-                      className="mb-2")
-        for title, fields in MEASURE_FORM_SECTIONS
-    ]
-    reason_id = ids.admin_field("measure", "reason")
-    reason = html.Div([
-        html.Label(["Reason for changing the plan (required, shown to the public)", " ",
-                    html.Span(id=ids.ADMIN_MEASURE_REASON_HINT, className="d-block small text-body-secondary")],
-                   htmlFor=reason_id, className="form-label"),
-        dbc.Textarea(id=reason_id, rows=2, value="", maxLength=MAX_REASON_LENGTH),
-        dbc.FormFeedback(id=ids.admin_error("measure", "reason"), type="invalid"),
-    ], id=ids.ADMIN_MEASURE_REASON_GROUP, hidden=True, className="mb-3 p-3 border rounded bg-body-tertiary")
+    """The measure form's frame (hidden until a measure is opened or a new one started)."""
     return html.Div([
         html.H2(id=ids.ADMIN_MEASURE_HEADING, className="h4"),
         html.P(id=ids.ADMIN_MEASURE_STATE, className="small"),
-        *sections,
-        reason,
+        html.Div(id=ids.ADMIN_MEASURE_FIELDS),
         html.Div([
             dbc.Button("Save measure", id=ids.ADMIN_MEASURE_SAVE, color="primary", n_clicks=0, className="me-2"),
             dbc.Button("Publish", id=ids.ADMIN_MEASURE_PUBLISH, color="secondary", outline=True, n_clicks=0,
@@ -161,6 +154,31 @@ def measure_form() -> html.Div:
                        style={"display": "none"}),
         ], className="mb-2"),
     ], id=ids.ADMIN_MEASURE_FORM, hidden=True, className="border rounded p-3 mb-4 bg-body")
+
+
+def measure_fields(values: dict[str, str], choices: dict[str, list[tuple[str, str]]], *, existing: bool) -> list:
+    """The measure form's controls in three sections filled with `values`, and the reason field (shown when a
+    published measure's plan changes)."""
+    lists = {"goal": choices.get("goals", []), "owner_department": choices.get("departments", [])}
+    sections = [
+        html.Fieldset([html.Legend(title, className="h5"),
+                       dbc.Row([dbc.Col(field("measure", name, label, hint, values.get(name, ""), lists.get(name),
+                                              disabled=existing and name == "slug"), md=6)
+                                for name, label, hint in fields])],
+                      className="mb-2")
+        for title, fields in MEASURE_FORM_SECTIONS
+    ]
+    reason_id = ids.admin_field("measure", "reason")
+    reason = html.Div([
+        html.Label(["Reason for changing the plan (required, shown to the public)", " ",
+                    html.Span(id={"type": ids.ADMIN_MEASURE_REASON_HINT, "id": 0},
+                              className="d-block small text-body-secondary")],
+                   htmlFor=ids.dom_id(reason_id), className="form-label"),
+        dbc.Textarea(id=reason_id, rows=2, value="", maxLength=MAX_REASON_LENGTH),
+        dbc.FormFeedback(id=ids.admin_error("measure", "reason"), type="invalid"),
+    ], id={"type": ids.ADMIN_MEASURE_REASON_GROUP, "id": 0}, hidden=True,
+        className="mb-3 p-3 border rounded bg-body-tertiary")
+    return [*sections, reason]
 
 
 def _state_words(published: bool, retired: bool, goal_published: bool = True) -> str:

@@ -1,5 +1,6 @@
 """Component ids in one place. The prefix names the audience the server-side guard allows:
 `pub-` anyone, `exec-` signed-in staff, `entry-` editors and admins, `admin-` the performance team."""
+import json
 
 # Shell (header, navigation) — public: it only shows what the signed-in person may use.
 NAV = "pub-nav"
@@ -127,15 +128,31 @@ ADMIN_MEASURE_RETIRE = "admin-measure-retire"
 ADMIN_MEASURE_DELETE = "admin-measure-delete"
 ADMIN_MEASURE_CONFIRM = "admin-measure-confirm"
 ADMIN_MEASURE_PENDING = "admin-measure-pending"
-ADMIN_MEASURE_REASON_GROUP = "admin-measure-reason-group"
-ADMIN_MEASURE_REASON_HINT = "admin-measure-reason-hint"
+ADMIN_MEASURE_REASON_GROUP = "admin-measure-reason-group"  # pattern-matching type: {"type": ..., "id": 0}
+ADMIN_MEASURE_REASON_HINT = "admin-measure-reason-hint"  # pattern-matching type
+
+# The forms' controls are built when a goal or measure is opened (they are not in the page's first load), so their
+# ids are pattern-matching: {"type": ADMIN_GOAL_FIELD, "field": "title"} and the message under it, ADMIN_GOAL_ERROR.
+ADMIN_GOAL_FIELDS = "admin-goal-fields"  # the container the opened goal's controls are drawn into
+ADMIN_GOAL_FIELD = "admin-goal-field"
+ADMIN_GOAL_ERROR = "admin-goal-error"
+ADMIN_MEASURE_FIELDS = "admin-measure-fields"
+ADMIN_MEASURE_FIELD = "admin-measure-field"
+ADMIN_MEASURE_ERROR = "admin-measure-error"
 
 
-def admin_field(form: str, name: str) -> str:
-    """The id of a field of an admin form ("goal" or "measure"), e.g. admin-measure-field-target-value."""
-    return f"admin-{form}-field-{name.replace('_', '-')}"
+def admin_field(form: str, name: str) -> dict[str, str]:
+    """The id of a control of an admin form ("goal" or "measure"), e.g. the measure's target value."""
+    return {"type": f"admin-{form}-field", "field": name}
 
 
-def admin_error(form: str, name: str) -> str:
-    """The id of the message under a field of an admin form, filled when the field is refused."""
-    return f"admin-{form}-error-{name.replace('_', '-')}"
+def admin_error(form: str, name: str) -> dict[str, str]:
+    """The id of the message under a control of an admin form, filled when the field is refused."""
+    return {"type": f"admin-{form}-error", "field": name}
+
+
+def dom_id(component_id: str | dict) -> str:
+    """The id a component has in the page (Dash writes a pattern-matching id as sorted, compact JSON)."""
+    if isinstance(component_id, str):
+        return component_id
+    return "{" + ",".join(f"{json.dumps(key)}:{json.dumps(component_id[key])}" for key in sorted(component_id)) + "}"

@@ -39,10 +39,19 @@ def outputs_of(key: str) -> list[dict[str, str]] | dict[str, str]:
     return [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True)) for part in key.strip(".").split("...")]
 
 
-def post(client, dash_app, first_input: str, inputs: list, state: list, changed: str, key: str | None = None):
-    """Post a callback request; returns (status, {output id: value}) for a 200 answer."""
+def post(client, dash_app, first_input: str, inputs: list, state: list, changed: str, key: str | None = None,
+         wildcards: dict[str, list] | None = None):
+    """Post a callback request; returns (status, {output id: value}) for a 200 answer (pattern-matching ids as the
+    page writes them, see ids.dom_id).
+
+    `wildcards` gives, per pattern-matching output type, the concrete ids on the page it stands for.
+    """
     key = key or callback_key(dash_app, first_input)
-    body = {"output": key, "outputs": outputs_of(key), "inputs": inputs, "state": state, "changedPropIds": [changed]}
+    outputs = outputs_of(key)
+    if wildcards:
+        outputs = [[{"id": concrete, "property": o["property"]} for concrete in wildcards[o["id"]]]
+                   if o["id"] in wildcards else o for o in outputs]
+    body = {"output": key, "outputs": outputs, "inputs": inputs, "state": state, "changedPropIds": [changed]}
     response = client.post(UPDATE, json=body)
     if response.status_code != 200:
         return response.status_code, {}
@@ -70,19 +79,37 @@ def text_of(node: Any) -> str:
     return ""
 
 
+def _wildcards(form: str, names: list[str]) -> dict[str, list]:
+    """The form's controls and messages on the page, for the save callback's pattern-matching outputs."""
+    return {ids.dom_id({"field": ["ALL"], "type": f"admin-{form}-error"}).replace('"ALL"', '"ALL"'):
+            [ids.admin_error(form, n) for n in names],
+            ids.dom_id({"field": ["ALL"], "type": f"admin-{form}-field"}): [ids.admin_field(form, n) for n in names]}
+
+
 def save_goal(client, dash_app, form: dict[str, str], editing: dict | None):
-    state = [entry(ids.admin_field("goal", name), "value", form.get(name, "")) for name in GOAL_NAMES]
-    state += [entry(ids.ADMIN_GOAL_EDITING, "data", editing), entry(ids.ADMIN_GOALS_CHANGED, "data", 0)]
+    fields = [entry(ids.admin_field("goal", name), "value", form.get(name, "")) for name in GOAL_NAMES]
+    state = [fields, entry(ids.ADMIN_GOAL_EDITING, "data", editing), entry(ids.ADMIN_GOALS_CHANGED, "data", 0)]
     return post(client, dash_app, ids.ADMIN_GOAL_SAVE, [entry(ids.ADMIN_GOAL_SAVE, "n_clicks", 1)], state,
-                f"{ids.ADMIN_GOAL_SAVE}.n_clicks")
+                f"{ids.ADMIN_GOAL_SAVE}.n_clicks", wildcards=_wildcards("goal", GOAL_NAMES))
 
 
 def save_measure(client, dash_app, form: dict[str, str], editing: dict | None, reason: str = ""):
-    state = [entry(ids.admin_field("measure", name), "value", form.get(name, "")) for name in MEASURE_NAMES]
-    state += [entry(ids.admin_field("measure", "reason"), "value", reason),
-              entry(ids.ADMIN_MEASURE_EDITING, "data", editing), entry(ids.ADMIN_MEASURES_CHANGED, "data", 0)]
+    names = [*MEASURE_NAMES, "reason"]
+    values = form | {"reason": reason}
+    fields = [entry(ids.admin_field("measure", name), "value", values.get(name, "")) for name in names]
+    state = [fields, entry(ids.ADMIN_MEASURE_EDITING, "data", editing), entry(ids.ADMIN_MEASURES_CHANGED, "data", 0)]
     return post(client, dash_app, ids.ADMIN_MEASURE_SAVE, [entry(ids.ADMIN_MEASURE_SAVE, "n_clicks", 1)], state,
-                f"{ids.ADMIN_MEASURE_SAVE}.n_clicks")
+                f"{ids.ADMIN_MEASURE_SAVE}.n_clicks", wildcards=_wildcards("measure", names))
+
+
+def error_of(answer: dict, form: str, name: str):
+    """The message a save put under a control."""
+    return answer[ids.dom_id(ids.admin_error(form, name))]
+
+
+def invalid_of(answer: dict, form: str, name: str):
+    """Whether a save marked a control invalid."""
+    return answer[ids.dom_id(ids.admin_field(form, name))]
 
 
 def ask(client, dash_app, what: str, button: str, editing_id: int):
@@ -129,6 +156,20 @@ def new_measure(**changes: str) -> dict[str, str]:
         "citation": "illustrative", "cumulative": "yes", "display_order": "1",
     }
     return form | changes
+
+
+def controls_of(node: Any) -> dict[str, dict]:
+    """{field: {"value", "disabled"}} of every form control in a rendered component tree."""
+    found: dict[str, dict] = {}
+    if isinstance(node, list):
+        for item in node:
+            found |= controls_of(item)
+    elif isinstance(node, dict):
+        props = node.get("props", {})
+        if isinstance(props.get("id"), dict) and str(props["id"].get("type", "")).endswith("-field"):
+            found[props["id"]["field"]] = {"value": props.get("value"), "disabled": props.get("disabled", False)}
+        found |= controls_of(props.get("children"))
+    return found
 
 
 class Db:
@@ -204,8 +245,8 @@ def test_the_performance_team_creates_publishes_and_moves_a_target_with_a_reason
     login(client, "admin")
 
     status, answer = save_goal(client, dash_app, new_goal() | {"title": ""}, {"id": None})
-    assert status == 200 and answer[ids.admin_error("goal", "title")] == "The title is required."
-    assert answer[ids.admin_field("goal", "title")] is True  # marked invalid
+    assert status == 200 and error_of(answer, "goal", "title") == "The title is required."
+    assert invalid_of(answer, "goal", "title") is True and invalid_of(answer, "goal", "summary") is False
     assert db.goal("clear-drains") is None
 
     status, answer = save_goal(client, dash_app, new_goal(), {"id": None})
@@ -222,7 +263,7 @@ def test_the_performance_team_creates_publishes_and_moves_a_target_with_a_reason
 
     # A milestone outside the period is explained under its field; nothing is written.
     status, answer = save_measure(client, dash_app, new_measure(milestones="2027-03 500"), {"id": None})
-    assert "outside the period from the baseline" in answer[ids.admin_error("measure", "milestones")]
+    assert "outside the period from the baseline" in error_of(answer, "measure", "milestones")
     assert "Nothing was saved" in text_of(answer[ids.ADMIN_MEASURES_RESULT])
     assert db.measure("drains-cleared") is None
 
@@ -238,15 +279,21 @@ def test_the_performance_team_creates_publishes_and_moves_a_target_with_a_reason
     assert "Storm drains cleared" in page and "have not changed since" in page
 
     # The published target moves: without a reason the reason field says why it is needed, and nothing changes.
-    status, answer = post(client, dash_app, ids.admin_field("measure", "slug"),
-                          [entry(ids.admin_field("measure", n), "value", v)
-                           for n, v in zip(MEASURE_NAMES, [new_measure(target_value="500")[n] for n in MEASURE_NAMES],
-                                           strict=True)],
+    typed = new_measure(target_value="500") | {"reason": ""}
+    reason_key = next(k for k, spec in dash_app.callback_map.items() if ids.ADMIN_MEASURE_REASON_GROUP in k)
+    status, answer = post(client, dash_app, "", [[entry(ids.admin_field("measure", n), "value", v)
+                                                  for n, v in typed.items()]],
                           [entry(ids.ADMIN_MEASURE_EDITING, "data", {"id": measure.id})],
-                          f"{ids.admin_field('measure', 'target_value')}.value")
-    assert answer[ids.ADMIN_MEASURE_REASON_GROUP] is False and "target" in answer[ids.ADMIN_MEASURE_REASON_HINT]
+                          ids.dom_id(ids.admin_field("measure", "target_value")) + ".value", key=reason_key,
+                          wildcards={ids.dom_id({"id": ["ALL"], "type": ids.ADMIN_MEASURE_REASON_GROUP}):
+                                     [{"type": ids.ADMIN_MEASURE_REASON_GROUP, "id": 0}],
+                                     ids.dom_id({"id": ["ALL"], "type": ids.ADMIN_MEASURE_REASON_HINT}):
+                                     [{"type": ids.ADMIN_MEASURE_REASON_HINT, "id": 0}]})
+    group = answer[ids.dom_id({"type": ids.ADMIN_MEASURE_REASON_GROUP, "id": 0})]
+    hint = answer[ids.dom_id({"type": ids.ADMIN_MEASURE_REASON_HINT, "id": 0})]
+    assert status == 200 and group is False and "target" in hint
     status, answer = save_measure(client, dash_app, new_measure(target_value="500"), {"id": measure.id})
-    assert "Say why" in answer[ids.admin_error("measure", "reason")]
+    assert "Say why" in error_of(answer, "measure", "reason")
     assert db.measure("drains-cleared").target_value == 450
     status, answer = save_measure(client, dash_app, new_measure(target_value="500"), {"id": measure.id},
                                   reason="Council added 50 inlets in the new drainage district.")
@@ -287,9 +334,11 @@ def test_opening_a_measure_fills_the_form_and_the_lists_show_every_measure(dash_
     status, answer = post(client, dash_app, ids.ADMIN_MEASURE_NEW,
                           [entry(ids.ADMIN_MEASURE_NEW, "n_clicks", 0), [entry(edit_id, "n_clicks", 1)]], [],
                           f'{{"id":{measure.id},"type":"{ids.ADMIN_MEASURE_EDIT}"}}.n_clicks')
-    assert answer[ids.admin_field("measure", "slug")] == {"value": PUBLISHED_MEASURE, "invalid": False}
-    assert answer[ids.admin_field("measure", "baseline_month")]["value"] == "2017-04"
-    assert answer[ids.admin_field("measure", "milestones")]["value"].startswith("2017-12 4000")
+    controls = controls_of(answer[ids.ADMIN_MEASURE_FIELDS])
+    assert controls["slug"] == {"value": PUBLISHED_MEASURE, "disabled": True}  # fixed once created
+    assert controls["baseline_month"]["value"] == "2017-04" and controls["reason"]["value"] == ""
+    assert controls["milestones"]["value"].startswith("2017-12 4000")
+    assert controls["goal"]["value"] == "bring-families-home" and len(controls) == len(MEASURE_NAMES) + 1
     assert answer[ids.ADMIN_MEASURE_EDITING] == {"id": measure.id}
 
 
