@@ -344,6 +344,12 @@ def confirm_admin_measure(_submitted: Any, pending: Any, changed: int | None):
     return alert("success", message), (changed or 0) + 1, None, editing
 
 
+def update_admin_address_fixed(editing: Any) -> list[bool]:
+    """Once a goal or measure exists (e.g. right after it is created), its address name can no longer be changed."""
+    fixed = _editing_id(editing) is not None
+    return [fixed and item["id"]["field"] == "slug" for item in dash.ctx.outputs_list]
+
+
 def register(app: dash.Dash) -> None:
     """Wire the goal and measure administration pages."""
     for form, page in (("goal", "goals"), ("measure", "measures")):
@@ -366,6 +372,13 @@ def register(app: dash.Dash) -> None:
             State(changed, "data"),
             prevent_initial_call=True,
         )(save)
+
+    for form in ("goal", "measure"):
+        app.callback(
+            Output({"type": f"admin-{form}-field", "field": ALL}, "disabled"),
+            Input(f"admin-{form}-editing", "data"),
+            prevent_initial_call=True,
+        )(update_admin_address_fixed)
 
     app.callback(
         Output(ids.ADMIN_GOAL_FORM, "hidden"), Output(ids.ADMIN_GOAL_HEADING, "children"),

@@ -75,6 +75,7 @@ def test_admin_creates_publishes_and_moves_a_target_in_the_open(page, axe):
     field(page, "Title").fill(GOAL)
     page.get_by_role("button", name="Save goal").click()
     expect(main.get_by_role("status")).to_contain_text(f"Created the goal “{GOAL}”")
+    expect(field(page, "Address name")).to_be_disabled()  # fixed once created
     accept_confirmation(page, lambda: page.get_by_role("button", name="Publish", exact=True).click(),
                         "Its title and summary become public", "is on the public progress page now")
 

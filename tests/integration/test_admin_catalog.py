@@ -49,8 +49,9 @@ def post(client, dash_app, first_input: str, inputs: list, state: list, changed:
     key = key or callback_key(dash_app, first_input)
     outputs = outputs_of(key)
     if wildcards:
-        outputs = [[{"id": concrete, "property": o["property"]} for concrete in wildcards[o["id"]]]
-                   if o["id"] in wildcards else o for o in outputs]
+        def concrete(o: dict):
+            return [{"id": c, "property": o["property"]} for c in wildcards[o["id"]]] if o["id"] in wildcards else o
+        outputs = concrete(outputs) if isinstance(outputs, dict) else [concrete(o) for o in outputs]
     body = {"output": key, "outputs": outputs, "inputs": inputs, "state": state, "changedPropIds": [changed]}
     response = client.post(UPDATE, json=body)
     if response.status_code != 200:
@@ -346,10 +347,13 @@ def test_the_form_offers_only_the_actions_that_fit_the_measure(dash_app, db):
     client = dash_app.server.test_client()
     login(client, "admin")
 
+    key = next(k for k in dash_app.callback_map if k.startswith(f"..{ids.ADMIN_MEASURE_FORM}.hidden"))
+
     def form_state(editing):
         status, answer = post(client, dash_app, ids.ADMIN_MEASURE_EDITING,
                               [entry(ids.ADMIN_MEASURE_EDITING, "data", editing),
-                               entry(ids.ADMIN_MEASURES_CHANGED, "data", 0)], [], f"{ids.ADMIN_MEASURE_EDITING}.data")
+                               entry(ids.ADMIN_MEASURES_CHANGED, "data", 0)], [], f"{ids.ADMIN_MEASURE_EDITING}.data",
+                              key=key)
         assert status == 200
         return answer
 
@@ -361,3 +365,19 @@ def test_the_form_offers_only_the_actions_that_fit_the_measure(dash_app, db):
         with_figures[ids.ADMIN_MEASURE_STATE]
     closed = form_state(None)
     assert closed[ids.ADMIN_MEASURE_FORM] is True
+
+
+def test_the_address_name_is_fixed_once_the_measure_exists(dash_app):
+    client = dash_app.server.test_client()
+    login(client, "admin")
+    names = [*MEASURE_NAMES, "reason"]
+    key = next(k for k, spec in dash_app.callback_map.items()
+               if spec["inputs"][0]["id"] == ids.ADMIN_MEASURE_EDITING and "disabled" in k and "field" in k)
+    wildcards = {ids.dom_id({"field": ["ALL"], "type": ids.ADMIN_MEASURE_FIELD}):
+                 [ids.admin_field("measure", n) for n in names]}
+    for editing, slug_fixed in (({"id": 5}, True), ({"id": None}, False)):
+        status, answer = post(client, dash_app, "", [entry(ids.ADMIN_MEASURE_EDITING, "data", editing)], [],
+                              f"{ids.ADMIN_MEASURE_EDITING}.data", key=key, wildcards=wildcards)
+        assert status == 200
+        fixed = {n for n in names if answer[ids.dom_id(ids.admin_field("measure", n))] is True}
+        assert fixed == ({"slug"} if slug_fixed else set())
