@@ -17,18 +17,15 @@ from models.services import MAX_REASON_LENGTH
 
 # Every administration section, in the order the index lists them: (address, title, what it is for).
 ADMIN_SECTIONS = (
-    ("/admin/goals", "Goals", "Create and edit goals, publish or unpublish them, retire those no longer pursued."),
-    ("/admin/measures", "Measures", "Create and edit measures: definition, unit, baseline, target, milestones, "
-                                    "tolerances, valid range, owner and source; publish, retire or delete."),
-    ("/admin/departments", "Departments and partner agencies", "Names, kinds and contacts of the City-Parish "
-                                                               "departments and partner agencies."),
-    ("/admin/accounts", "Accounts", "Invite people, change roles and departments, deactivate accounts, force a "
-                                    "password reset."),
-    ("/admin/annotations", "Annotations", "The events shown on charts: date, text, goal or measure, source."),
-    ("/admin/audit", "Audit log", "Every change, by whom and when; filter it and download it as CSV."),
-    ("/admin/import", "Import and export", "Start from a KPI workbook, or download the whole program as one."),
-    ("/admin/feedback", "Residents' reports", "Reports of figures that look wrong: resolve them and reply."),
-    ("/review", "Approvals", "Approve submitted figures or return them with a reason."),
+    ("/admin/goals", "Goals", "create, edit, publish, retire."),
+    ("/admin/measures", "Measures", "definitions, targets, milestones, publication."),
+    ("/admin/departments", "Departments and partner agencies", "names, kinds, contacts."),
+    ("/admin/accounts", "Accounts", "invitations, roles, deactivation, password resets."),
+    ("/admin/annotations", "Annotations", "the events shown on charts."),
+    ("/admin/audit", "Audit log", "every change, by whom and when."),
+    ("/admin/import", "Import and export", "the program as a workbook."),
+    ("/admin/feedback", "Residents' reports", "figures residents think are wrong."),
+    ("/review", "Approvals", "submitted figures to approve or return."),
 )
 
 GOAL_FORM_FIELDS = (

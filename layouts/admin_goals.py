@@ -25,9 +25,8 @@ def layout(**_query) -> html.Div:
         html.Nav(html.Ol([html.Li(dcc.Link("Administration", href="/admin"), className="breadcrumb-item")],
                          className="breadcrumb small mb-2"), **{"aria-label": "Breadcrumb"}),
         html.H1("Goals", className="h2"),
-        html.P("A goal appears on the public progress page once it is published, with those of its measures that are "
-               "published. Retire a goal the city no longer pursues: it leaves every view, and its history is kept.",
-               className="lead fs-6"),
+        html.P("A published goal is public with its published measures. A retired goal leaves every view; its history "
+               "is kept.", className="lead fs-6"),
         html.Div(id=ids.ADMIN_GOALS_RESULT, className="mb-3", **{"aria-live": "polite"}),
         dbc.Button("New goal", id=ids.ADMIN_GOAL_NEW, color="primary", n_clicks=0, className="mb-3"),
         goal_form(),

@@ -25,9 +25,9 @@ def layout(**_query) -> html.Div:
         html.Nav(html.Ol([html.Li(dcc.Link("Administration", href="/admin"), className="breadcrumb-item")],
                          className="breadcrumb small mb-2"), **{"aria-label": "Breadcrumb"}),
         html.H1("Measures", className="h2"),
-        html.P("A published measure of a published goal is public. Once it is published, a change to its target, "
-               "baseline, milestones or definition needs a reason, and the measure page shows the change. A measure "
-               "with figures cannot be deleted: unpublish or retire it.", className="lead fs-6"),
+        html.P("A published measure of a published goal is public; a later change to its target, baseline, milestones "
+               "or definition needs a reason, shown on its page. A measure with figures can only be retired.",
+               className="lead fs-6"),
         html.Div(id=ids.ADMIN_MEASURES_RESULT, className="mb-3", **{"aria-live": "polite"}),
         dbc.Button("New measure", id=ids.ADMIN_MEASURE_NEW, color="primary", n_clicks=0, className="mb-3"),
         measure_form(),
