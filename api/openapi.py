@@ -71,6 +71,19 @@ SCHEMAS: dict[str, Any] = {
 }
 SCHEMAS["GoalDetail"] = {**SCHEMAS["Goal"], "properties": {**SCHEMAS["Goal"]["properties"],
                                                            "measures": {"type": "array", "items": _ref("Measure")}}}
+SCHEMAS["PlanChange"] = _object({
+    "kind": {"type": "string", "enum": ["target", "baseline", "milestones", "definition"]},
+    "changed_on": _DATE, "summary": _TEXT, "reason": _TEXT,
+    "before": {"type": "object", "description": "The plan part as it was: value and period (target, baseline), "
+                                                "milestones ([period, value] pairs) or text (definition)."},
+    "after": {"type": "object", "description": "The plan part as it became, in the same shape."},
+})
+SCHEMAS["MeasureDetail"] = {**SCHEMAS["Measure"], "properties": {
+    **SCHEMAS["Measure"]["properties"],
+    "plan_changes": {"type": "array", "items": _ref("PlanChange"),
+                     "description": "Changes to the target, baseline, milestones or definition since publication, "
+                                    "newest first, with the reason given."}},
+    "required": [*SCHEMAS["Measure"]["required"], "plan_changes"]}
 SCHEMAS["GoalList"] = _object({"as_of": _DATE, "count": {"type": "integer"}, "goals": {"type": "array", "items": _ref("Goal")}})
 SCHEMAS["MeasureList"] = _object({"as_of": _DATE, "count": {"type": "integer"},
                                   "measures": {"type": "array", "items": _ref("Measure")}})
@@ -170,7 +183,8 @@ PATHS: dict[str, Any] = {
             {"name": "department", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "Only measures this department reports (slug).", "example": "ocd"},
         ]),
-    "/api/v1/measures/{slug}": _get("One published measure", _json("Measure", "Definition, plan and standing."),
+    "/api/v1/measures/{slug}": _get("One published measure", _json("MeasureDetail", "Definition, plan, standing and "
+                                                                                 "changes to the plan."),
                                     parameters=[_SLUG], not_found=True),
     "/api/v1/measures/{slug}/values": _get(
         "A measure's approved values (JSON)", _json("MeasureValues", "Every approved month, oldest first."),

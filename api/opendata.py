@@ -19,12 +19,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from extensions import cache, cached_overview, db_session
+from extensions import cache, cached_measure_detail, cached_overview, db_session
 from models import clock
 from models.audit import current_data_version
 from models.dictionary import VALUE_COLUMN_NAMES, VALUE_COLUMNS
 from models.progress import STATUSES, month_start
-from models.queries import CorrectionRow, MeasureStatus, ValueRow, corrections, dataset_facts, values
+from models.queries import CorrectionRow, MeasureStatus, PlanChange, ValueRow, corrections, dataset_facts, values
 
 bp = Blueprint("opendata", __name__)
 
@@ -217,6 +217,12 @@ def measure_record(m: MeasureStatus, as_of: date) -> dict[str, Any]:
     }
 
 
+def plan_change_record(change: PlanChange) -> dict[str, Any]:
+    """A change to a published measure's target, baseline, milestones or definition, with its reason."""
+    return {"kind": change.kind, "changed_on": change.changed_on.isoformat(), "summary": change.summary,
+            "reason": change.reason, "before": change.before, "after": change.after}
+
+
 def correction_record(row: CorrectionRow) -> dict[str, Any]:
     """A published value corrected after its first publication."""
     return {"measure": row.measure, "period": row.period.isoformat(), "old_value": row.old_value,
@@ -310,7 +316,9 @@ def measure(slug: str):
     """One published measure: definition, plan and standing."""
     def build() -> Body:
         found, as_of = find_measure(slug)
-        return json_body(measure_record(found, as_of))
+        detail = cached_measure_detail(found.slug, public=True)
+        changes = detail.plan_changes if detail is not None else ()
+        return json_body({**measure_record(found, as_of), "plan_changes": [plan_change_record(c) for c in changes]})
     return _conditional(build)
 
 

@@ -7,6 +7,7 @@ import dash
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
     from callbacks import (
+        admin_catalog,
         admin_people,
         auth,
         dashboard,
@@ -31,3 +32,4 @@ def register_all(app: dash.Dash) -> None:
     admin_people.register(app)
     submissions.register(app)
     tokens.register(app)
+    admin_catalog.register(app)

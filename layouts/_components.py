@@ -218,6 +218,7 @@ def nav_links(role: str | None) -> list[tuple[str, str]]:
     if role == "admin":
         links.append(("Approvals", "/review"))
         links.append(("Reports", "/admin/feedback"))
+        links.append(("Admin", "/admin"))
     return links
 
 

@@ -145,6 +145,20 @@ def corrections_block(detail: MeasureDetail) -> html.Div:
     )
 
 
+def plan_changes_block(detail: MeasureDetail) -> html.Div:
+    """Changes to the target, baseline, milestones or definition since publication, newest first, with reasons."""
+    if not detail.plan_changes:
+        return html.P("The target, baseline, milestones and definition have not changed since this measure was "
+                      "published.", className="small")
+    items = []
+    for change in detail.plan_changes:
+        item: list = [change.text]
+        if change.kind == "definition":
+            item.append(html.Span(f" (It was: “{change.before.get('text', '')}”)", className="text-body-secondary"))
+        items.append(html.Li(item, className="mb-1"))
+    return html.Ul(items, className="small plan-changes")
+
+
 def facts(detail: MeasureDetail) -> html.Dl:
     """Latest figure, target, owner, source, citation, last update and next update due."""
     status = detail.status
@@ -188,6 +202,8 @@ def measure_page(detail: MeasureDetail, *, staff: bool = False) -> html.Div:
             events_list(detail),
             html.H2("Facts", className="h5 mt-3"),
             facts(detail),
+            html.H2("Changes to the plan", className="h5 mt-3"),
+            plan_changes_block(detail),
             html.H2("How it is counted", className="h5 mt-3"),
             html.P(status.definition),
             html.H2("How the status is worked out", className="h5 mt-3"),

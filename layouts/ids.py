@@ -1,5 +1,6 @@
 """Component ids in one place. The prefix names the audience the server-side guard allows:
 `pub-` anyone, `exec-` signed-in staff, `entry-` editors and admins, `admin-` the performance team."""
+import json
 
 # Shell (header, navigation) — public: it only shows what the signed-in person may use.
 NAV = "pub-nav"
@@ -162,3 +163,62 @@ ENTRY_TOKEN_SECRET = "entry-token-secret"  # the new token, shown once inside th
 ENTRY_TOKEN_LIST = "entry-token-list"
 ENTRY_TOKEN_CHANGED = "entry-token-changed"  # store bumped after a create or revoke so the list reloads
 ENTRY_TOKEN_REVOKE = "entry-token-revoke"  # pattern-matching type: {"type": ..., "id": token id}
+# Administration: goals and measures (/admin/goals, /admin/measures)
+ADMIN_GOALS_LIST = "admin-goals-list"
+ADMIN_GOALS_RESULT = "admin-goals-result"
+ADMIN_GOALS_CHANGED = "admin-goals-changed"  # store bumped after every change so the list reloads
+ADMIN_GOAL_NEW = "admin-goal-new"
+ADMIN_GOAL_EDIT = "admin-goal-edit"  # pattern-matching type: {"type": ..., "id": goal id}
+ADMIN_GOAL_EDITING = "admin-goal-editing"  # store: {"id": goal id or None for a new goal}; None while closed
+ADMIN_GOAL_FORM = "admin-goal-form"
+ADMIN_GOAL_HEADING = "admin-goal-heading"
+ADMIN_GOAL_STATE = "admin-goal-state"
+ADMIN_GOAL_SAVE = "admin-goal-save"
+ADMIN_GOAL_PUBLISH = "admin-goal-publish"
+ADMIN_GOAL_RETIRE = "admin-goal-retire"
+ADMIN_GOAL_CONFIRM = "admin-goal-confirm"
+ADMIN_GOAL_PENDING = "admin-goal-pending"  # store: the action waiting for the confirmation
+
+ADMIN_MEASURES_LIST = "admin-measures-list"
+ADMIN_MEASURES_RESULT = "admin-measures-result"
+ADMIN_MEASURES_CHANGED = "admin-measures-changed"
+ADMIN_MEASURE_NEW = "admin-measure-new"
+ADMIN_MEASURE_EDIT = "admin-measure-edit"  # pattern-matching type: {"type": ..., "id": measure id}
+ADMIN_MEASURE_EDITING = "admin-measure-editing"
+ADMIN_MEASURE_FORM = "admin-measure-form"
+ADMIN_MEASURE_HEADING = "admin-measure-heading"
+ADMIN_MEASURE_STATE = "admin-measure-state"
+ADMIN_MEASURE_SAVE = "admin-measure-save"
+ADMIN_MEASURE_PUBLISH = "admin-measure-publish"
+ADMIN_MEASURE_RETIRE = "admin-measure-retire"
+ADMIN_MEASURE_DELETE = "admin-measure-delete"
+ADMIN_MEASURE_CONFIRM = "admin-measure-confirm"
+ADMIN_MEASURE_PENDING = "admin-measure-pending"
+ADMIN_MEASURE_REASON_GROUP = "admin-measure-reason-group"  # pattern-matching type: {"type": ..., "id": 0}
+ADMIN_MEASURE_REASON_HINT = "admin-measure-reason-hint"  # pattern-matching type
+
+# The forms' controls are built when a goal or measure is opened (they are not in the page's first load), so their
+# ids are pattern-matching: {"type": ADMIN_GOAL_FIELD, "field": "title"} and the message under it, ADMIN_GOAL_ERROR.
+ADMIN_GOAL_FIELDS = "admin-goal-fields"  # the container the opened goal's controls are drawn into
+ADMIN_GOAL_FIELD = "admin-goal-field"
+ADMIN_GOAL_ERROR = "admin-goal-error"
+ADMIN_MEASURE_FIELDS = "admin-measure-fields"
+ADMIN_MEASURE_FIELD = "admin-measure-field"
+ADMIN_MEASURE_ERROR = "admin-measure-error"
+
+
+def admin_field(form: str, name: str) -> dict[str, str]:
+    """The id of a control of an admin form ("goal" or "measure"), e.g. the measure's target value."""
+    return {"type": f"admin-{form}-field", "field": name}
+
+
+def admin_error(form: str, name: str) -> dict[str, str]:
+    """The id of the message under a control of an admin form, filled when the field is refused."""
+    return {"type": f"admin-{form}-error", "field": name}
+
+
+def dom_id(component_id: str | dict) -> str:
+    """The id a component has in the page (Dash writes a pattern-matching id as sorted, compact JSON)."""
+    if isinstance(component_id, str):
+        return component_id
+    return "{" + ",".join(f"{json.dumps(key)}:{json.dumps(component_id[key])}" for key in sorted(component_id)) + "}"

@@ -1,29 +1,38 @@
 """What the city tracks: goals, their measures, interim milestones and event annotations."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     column,
     extract,
     false,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models import history_guard
+from models.base import Base, utcnow
 from models.org import Department, _in
 from models.progress import DEFAULT_AT_RISK_TOLERANCE, DEFAULT_ON_TRACK_TOLERANCE
 
 UNITS = ("count", "percent", "usd", "days", "households")
+# What a change to a published measure's plan can touch; each is kept as history with its reason.
+PLAN_CHANGE_KINDS = ("target", "baseline", "milestones", "definition")
 DIRECTIONS = ("increase", "decrease")
 TRAJECTORIES = ("linear", "milestones", "constant")
 
@@ -45,6 +54,8 @@ class Goal(Base):
     owner_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     display_order: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No longer pursued: kept with its history, never public again (a retired goal is unpublished).
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner_department: Mapped[Department] = relationship()
     measures: Mapped[list[Measure]] = relationship(back_populates="goal", order_by="Measure.display_order")
@@ -98,6 +109,8 @@ class Measure(Base):
     cumulative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     display_order: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No longer tracked: kept with its values and history, never public again (a retired measure is unpublished).
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     goal: Mapped[Goal] = relationship(back_populates="measures")
     owner_department: Mapped[Department] = relationship()
@@ -135,3 +148,35 @@ class Annotation(Base):
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id"))
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id"))
     citation: Mapped[str] = mapped_column(String(300), default="illustrative")
+
+
+class MeasureChange(Base):
+    """A change to a published measure's target, baseline, milestones or definition, with the reason given.
+
+    Append-only, like revisions: the public measure page lists these, so a moved target is never a quiet one.
+    `before` and `after` hold the plan as it was and became: {"value", "period"} for a target or baseline,
+    {"milestones": [[period, value], ...]} for milestones, {"text"} for a definition.
+    """
+
+    __tablename__ = "measure_change"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PLAN_CHANGE_KINDS), name="kind"),
+        CheckConstraint("length(reason) > 0", name="reason_not_empty"),
+        Index("ix_measure_change_measure_id", "measure_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    # The day the change took effect, as the program's clock tells it (models.clock): the month the page names.
+    changed_on: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.current_timestamp()
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+history_guard.install(cast(Table, MeasureChange.__table__))

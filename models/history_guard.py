@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy import DDL, Table, event
 
 APPEND_ONLY_TABLES = ("revision", "audit_event")
+# Made append-only by a later migration (0011_measure_change): the history of changes to published measures' plans.
+LATER_APPEND_ONLY_TABLES = ("measure_change",)
 
 
 def append_only_ddl(table: str, dialect: str) -> list[str]:

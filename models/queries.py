@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Date, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.catalog import Annotation, Goal, Measure, Milestone
+from models.catalog import Annotation, Goal, Measure, MeasureChange, Milestone
 from models.measurements import Measurement, Revision
 from models.org import Department
 from models.progress import (
@@ -26,6 +26,8 @@ from models.progress import (
     MeasureSpec,
     add_months,
     evaluate,
+    format_month,
+    format_value,
     goal_status,
     last_complete_month,
     next_figure_due,
@@ -233,7 +235,8 @@ def measure_visible(*, published_only: bool) -> ColumnElement[bool]:
     """
     if published_only:
         return and_(Measure.published.is_(True), Goal.published.is_(True))
-    return true()
+    # Retired goals and measures are no longer tracked: they leave every view (their rows and history are kept).
+    return and_(Measure.retired.is_(False), Goal.retired.is_(False))
 
 
 def _spec(row, milestones: tuple[tuple[date, float], ...]) -> MeasureSpec:
@@ -469,6 +472,55 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class PlanChange:
+    """A change to a published measure's target, baseline, milestones or definition, with its reason."""
+
+    kind: str  # target | baseline | milestones | definition
+    before: dict
+    after: dict
+    reason: str
+    changed_on: date
+    unit: str
+    decimals: int
+
+    def _value(self, value: float | None) -> str:
+        return "–" if value is None else format_value(value, self.unit, self.decimals)
+
+    def _point(self, part: dict, with_period: bool) -> str:
+        shown = self._value(part.get("value"))
+        if with_period and part.get("period"):
+            month = format_month(date.fromisoformat(part["period"]))
+            shown += f" by {month}" if self.kind == "target" else f" ({month})"
+        return shown
+
+    def _milestones(self, part: dict) -> str:
+        items = part.get("milestones") or []
+        if not items:
+            return "none"
+        return ", ".join(f"{self._value(value)} by {format_month(date.fromisoformat(period))}"
+                         for period, value in items)
+
+    @property
+    def summary(self) -> str:
+        """One sentence, e.g. "Target changed from 450 to 500 in March 2025" (the reason follows it)."""
+        when = format_month(self.changed_on)
+        if self.kind in ("target", "baseline"):
+            moved = self.before.get("period") != self.after.get("period")
+            label = "Target" if self.kind == "target" else "Baseline"
+            return (f"{label} changed from {self._point(self.before, moved)} to {self._point(self.after, moved)} "
+                    f"in {when}")
+        if self.kind == "milestones":
+            return (f"Milestones changed from {self._milestones(self.before)} to {self._milestones(self.after)} "
+                    f"in {when}")
+        return f"Definition changed in {when}"
+
+    @property
+    def text(self) -> str:
+        """The summary with its reason: "Target changed from 450 to 500 in March 2025: <reason>"."""
+        return f"{self.summary}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class MeasureDetail:
     """Everything a measure's page and chart show: its status, every month's value, targets, events, corrections."""
 
@@ -483,6 +535,7 @@ class MeasureDetail:
     today: date
     next_period: date
     next_due: date
+    plan_changes: tuple[PlanChange, ...] = ()  # newest first
 
     @property
     def slug(self) -> str:
@@ -594,6 +647,7 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
             values[measure_id].append(SeriesPoint(period, seen[0], seen[1]))
     notes = _annotations(conn, measure_ids, goal_ids)
     corrections = _corrections(conn, measure_ids, approved_only=approved_only)
+    plan_changes = _plan_changes(conn, measure_ids, {row[0]: (row[4], row[5]) for row in rows})
 
     window_start = add_months(as_of, -11)  # the overview's 12 months of history
     details = []
@@ -617,9 +671,27 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
                               if scope_measure == measure_id or (scope_measure is None and scope_goal == goal_id)),
             corrections=tuple(corrections.get(measure_id, ())),
             forecast=pace_forecast(spec, series[-FORECAST_WINDOW:]), as_of=as_of, today=today,
-            next_period=next_period, next_due=next_due,
+            next_period=next_period, next_due=next_due, plan_changes=tuple(plan_changes.get(measure_id, ())),
         ))
     return details
+
+
+def _plan_changes(conn: Connection, measure_ids: list[int],
+                  units: dict[int, tuple[str, int]]) -> dict[int, list[PlanChange]]:
+    """Recorded changes to these measures' plans (target, baseline, milestones, definition), newest first."""
+    found: dict[int, list[PlanChange]] = defaultdict(list)
+    rows = cast(list[tuple[int, str, dict | None, dict | None, str, date]], conn.execute(
+        select(MeasureChange.measure_id, MeasureChange.kind, MeasureChange.before, MeasureChange.after,
+               MeasureChange.reason, MeasureChange.changed_on)
+        .where(MeasureChange.measure_id.in_(measure_ids))
+        .order_by(MeasureChange.measure_id, MeasureChange.id.desc())
+    ).all())
+    for measure_id, kind, before, after, reason, changed_on in rows:
+        unit, decimals = units[measure_id]
+        found[measure_id].append(PlanChange(kind=kind, before=dict(before or {}), after=dict(after or {}),
+                                            reason=reason, changed_on=_as_period(changed_on) or changed_on,
+                                            unit=unit, decimals=decimals))
+    return found
 
 
 def _annotations(conn: Connection, measure_ids: list[int], goal_ids: set[int]):

@@ -82,7 +82,9 @@ def _check_period(period: date, today: date) -> date:
 
 
 def _check_may_enter(actor: Actor, measure: Measure) -> None:
-    """Admins enter any measure; editors only their own department's."""
+    """Admins enter any measure; editors only their own department's; a retired measure takes no more figures."""
+    if measure.retired:
+        raise PermissionDenied(f"{measure.name} is retired: it takes no more figures.")
     if actor.role == "admin":
         return
     if actor.role == "editor" and actor.department_id is not None and actor.department_id == measure.owner_department_id:

@@ -116,7 +116,7 @@ class MissingDepartment:
 
 
 def _measure_filter(published_only: bool):
-    return Measure.published.is_(True) if published_only else True
+    return Measure.published.is_(True) if published_only else Measure.retired.is_(False)
 
 
 def new_values(session: Session, month: date, *, published_only: bool = False,

@@ -107,6 +107,7 @@ def _enterable_select(actor: Actor | None) -> Select | None:
         )
         .join(Goal, Goal.id == Measure.goal_id)
         .join(Department, Department.id == Measure.owner_department_id)
+        .where(Measure.retired.is_(False), Goal.retired.is_(False))  # retired measures take no more figures
         .order_by(Goal.display_order, Goal.id, Measure.display_order, Measure.id)
     )
     if actor is None:

@@ -2,7 +2,7 @@
 department, and nonprofits as a kind of partner
 
 Revision ID: 0012_invitation
-Revises: 0009_reminder
+Revises: 0011_measure_change
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_invitation"
-down_revision = "0009_reminder"
+down_revision = "0011_measure_change"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,8 @@ from conftest import TEST_PASSWORD, TEST_USERS
 # The header navigation each role should see, in order: (link text, href).
 STAFF_NAV = [("Progress", "/"), ("Dashboard", "/dashboard"), ("Submissions", "/dashboard/submissions")]
 NAV = {
-    "admin": [*STAFF_NAV, ("Enter figures", "/entry"), ("Approvals", "/review"), ("Reports", "/admin/feedback")],
+    "admin": [*STAFF_NAV, ("Enter figures", "/entry"), ("Approvals", "/review"), ("Reports", "/admin/feedback"),
+              ("Admin", "/admin")],
     "viewer": STAFF_NAV,
     "editor": [*STAFF_NAV, ("Enter figures", "/entry")],
     "state_editor": [*STAFF_NAV, ("Enter figures", "/entry")],

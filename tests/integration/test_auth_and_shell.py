@@ -105,7 +105,7 @@ def test_navigation_shows_each_role_what_it_may_use(dash_app):
         None: ["Progress"],
         "viewer": ["Progress", "Dashboard", "Submissions"],
         "editor": ["Progress", "Dashboard", "Submissions", "Enter figures"],
-        "admin": ["Progress", "Dashboard", "Submissions", "Enter figures", "Approvals", "Reports"],
+        "admin": ["Progress", "Dashboard", "Submissions", "Enter figures", "Approvals", "Reports", "Admin"],
     }
     for role, labels in expected.items():
         client = dash_app.server.test_client()

@@ -42,4 +42,4 @@ def test_nav_links_follow_the_roles_matrix():
     assert [h for _, h in nav_links("viewer")] == ["/", "/dashboard", "/dashboard/submissions"]
     assert [h for _, h in nav_links("editor")] == ["/", "/dashboard", "/dashboard/submissions", "/entry"]
     assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/dashboard/submissions", "/entry", "/review",
-                                                   "/admin/feedback"]
+                                                   "/admin/feedback", "/admin"]
