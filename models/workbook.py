@@ -541,10 +541,10 @@ class _Row:
             self.fail(column, f"'{text[:40]}' is not a date (YYYY-MM-DD)")
             return None
 
-    def ref(self, column: str, known: Iterable[str], what: str, *, required: bool = True) -> str | None:
-        """A slug that must name a record of the workbook or of the database."""
+    def ref(self, column: str, known: Iterable[str] | None, what: str, *, required: bool = True) -> str | None:
+        """A slug that must name a record of the workbook or of the database (None: that sheet is unreadable)."""
         value = self.text(column, required=required)
-        if value is not None and value not in known:
+        if value is not None and known is not None and value not in known:
             self.fail(column, f"unknown {what} '{value}'")
             return None
         return value
@@ -581,6 +581,8 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
         for m, goal in session.execute(select(Measure, Goal.slug).join(Goal, Goal.id == Measure.goal_id))
     }
 
+    # A sheet that could not be read is reported once; references to its records are not reported again.
+    unreadable = set(SHEETS) - set(book.sheets)
     seen: set[Any] = set()
     record: dict[str, Any]
     sheet_departments: set[str] = set()
@@ -594,7 +596,7 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
                       contact_email=row.text("contact_email", required=False, limit=254))
         if not row.bad:
             records["departments"].append(record)
-    departments = db_departments | sheet_departments
+    departments = None if "departments" in unreadable else db_departments | sheet_departments
 
     sheet_goals: set[str] = set()
     for row in _rows(book, "goals", issues):
@@ -608,7 +610,7 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
                       display_order=row.integer("display_order", 0), published=row.boolean("published"))
         if not row.bad:
             records["goals"].append(record)
-    goals = db_goals | sheet_goals
+    goals = None if "goals" in unreadable else db_goals | sheet_goals
 
     measures: dict[str, _MeasureInfo] = dict(db_measures)
     sheet_measures: set[str] = set()
@@ -663,7 +665,7 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
             records["measures"].append(record)
 
     for row in _rows(book, "milestones", issues):
-        slug = row.ref("measure", measures, "measure")
+        slug = row.ref("measure", None if "measures" in unreadable else measures, "measure")
         period = row.month("period")
         info = measures.get(slug or "")
         target = row.number("target_value", unit=info.unit if info else "count")
@@ -685,7 +687,7 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
 
     seen = set()
     for row in _rows(book, "measurements", issues):
-        slug = row.ref("measure", measures, "measure")
+        slug = row.ref("measure", None if "measures" in unreadable else measures, "measure")
         period = row.month("period")
         info = measures.get(slug or "")
         value = row.number("value", unit=info.unit if info else "count", decimals=info.decimals if info else None)
@@ -714,8 +716,8 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
     seen = set()
     for row in _rows(book, "annotations", issues):
         goal = row.ref("goal", goals, "goal", required=False)
-        measure = row.ref("measure", measures, "measure", required=False)
-        if goal and measure and measures[measure].goal and measures[measure].goal != goal:
+        measure = row.ref("measure", None if "measures" in unreadable else measures, "measure", required=False)
+        if goal and measure and measure in measures and measures[measure].goal and measures[measure].goal != goal:
             row.fail("measure", f"'{measure}' is a measure of goal '{measures[measure].goal}', not of '{goal}'")
         record = dict(event_date=row.day("date"), text=row.text("text"), goal=goal, measure=measure,
                       citation=row.text("source", required=False, limit=300) or "illustrative")
@@ -724,7 +726,8 @@ def _check(session: Session, book: WorkbookData) -> tuple[dict[str, list[dict[st
         seen.add((record["event_date"], record["text"]))
         if not row.bad:
             records["annotations"].append(record)
-    return records, sorted(issues, key=lambda i: (SHEETS.index(i.sheet) if i.sheet in SHEETS else -1, i.row))
+    unique = list(dict.fromkeys(issues))
+    return records, sorted(unique, key=lambda i: (SHEETS.index(i.sheet) if i.sheet in SHEETS else -1, i.row))
 
 
 # --- previewing and importing -----------------------------------------------------------------------------------
