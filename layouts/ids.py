@@ -95,3 +95,9 @@ ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type
 # Monthly Stat briefing
 EXEC_BRIEFING_MONTH = "exec-briefing-month"
 EXEC_BRIEFING = "exec-briefing"
+
+# Workbook import and export (/admin/import)
+ADMIN_IMPORT_UPLOAD = "admin-import-upload"
+ADMIN_IMPORT_PREVIEW = "admin-import-preview"
+ADMIN_IMPORT_APPLY = "admin-import-apply"
+ADMIN_IMPORT_RESULT = "admin-import-result"
