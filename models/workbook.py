@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -147,14 +148,6 @@ class Issue:
         return f"{where}, column {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
 
 
-class WorkbookError(Exception):
-    """A workbook that cannot be imported; `issues` lists every fault found."""
-
-    def __init__(self, issues: list[Issue]):
-        super().__init__("\n".join(str(i) for i in issues))
-        self.issues = issues
-
-
 @dataclass
 class SheetData:
     """One sheet as read: its header and its rows (row number as a spreadsheet shows it, cells by column)."""
@@ -234,7 +227,7 @@ def _frame_to_sheet(book: WorkbookData, name: str, frame: pd.DataFrame, merged_h
             continue
         if _blank(cell):
             if any(not _blank(row[index]) for row in values[start + 1:] if index < len(row)):
-                book.issues.append(Issue(name, header_line, f"#{index + 1}",
+                book.issues.append(Issue(name, header_line, get_column_letter(index + 1),
                                          "this column has values but no header: give it one of the sheet's "
                                          "column names"))
                 bad_header = True
@@ -372,7 +365,7 @@ def read_xlsx(data: bytes, source: str = "workbook.xlsx") -> WorkbookData:
                 if cells.min_row <= first_row <= cells.max_row:
                     label = sheet.cell(cells.min_row, cells.min_col).value
                     for column in range(cells.min_col, cells.max_col + 1):
-                        merged[column - 1] = _text(label) or f"#{column}"
+                        merged[column - 1] = _text(label) or get_column_letter(column)
             frame = pd.read_excel(excel, sheet_name=title, header=None, dtype=object)
             _frame_to_sheet(book, name, frame, merged, from_csv=False)
     return book

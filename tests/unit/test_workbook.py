@@ -249,3 +249,15 @@ def test_csv_rows_with_too_many_or_too_few_fields_are_named(empty_session, tmp_p
 def test_read_workbook_of_a_missing_path_says_so(tmp_path):
     """A path that does not exist is a fault, not a crash."""
     assert "no such file" in str(read_workbook(tmp_path / "nope.xlsx").issues[0])
+
+
+def test_a_column_with_values_but_no_header_is_named_by_its_letter(empty_session, tmp_path):
+    """A header cell left blank over a column of values is a fault at that column's letter."""
+    folder = tmp_path / "blank-header"
+    shutil.copytree(WORKBOOKS / "riverton", folder)
+    lines = (folder / "departments.csv").read_text().splitlines()
+    lines = [lines[0] + ","] + [line + ",extra" for line in lines[1:]]
+    (folder / "departments.csv").write_text("\n".join(lines) + "\n")
+    issues = import_workbook(empty_session, read_csv_folder(folder), apply=False).issues
+    assert [(i.sheet, i.row, i.column) for i in issues] == [("departments", 1, "E")]
+    assert "no header" in issues[0].reason
