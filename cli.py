@@ -63,6 +63,51 @@ def register(server: Flask) -> None:
                 sys.exit(1)
         click.echo(report.summary())
 
+    @server.cli.command("import-workbook")
+    @click.argument("path", metavar="FILE", type=click.Path(exists=True, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check and preview only; write nothing.")
+    def import_workbook_command(path: Path, dry_run: bool):
+        """Import the program from an XLSX workbook, a zip of CSV files or a folder of CSV files (all or nothing)."""
+        from models.workbook import import_workbook, read_workbook
+
+        with server.app_context():
+            with db_session() as session:
+                report = import_workbook(session, read_workbook(path), apply=not dry_run, actor="cli")
+        if report.issues:
+            click.echo(f"Workbook {path} not imported, nothing was written. Fix these and run again:", err=True)
+            for issue in report.issues:
+                click.echo(f"  {issue}", err=True)
+            sys.exit(1)
+        if dry_run:
+            click.echo(f"Dry run of {path}: nothing was written. Importing it would give:")
+        elif report.touched:
+            click.echo(f"Imported {path}:")
+        else:
+            click.echo(f"Imported {path}: everything was already up to date, nothing changed.")
+        click.echo(report.summary())
+        for change in report.changes:
+            click.echo(f"  changed: {change}")
+        for sheet in report.ignored:
+            click.echo(f"  ignored sheet or file: {sheet}")
+
+    @server.cli.command("export-workbook")
+    @click.argument("target", metavar="FILE", type=click.Path())
+    def export_workbook_command(target: str):
+        """Write the whole program to FILE (.xlsx), or to a folder of CSV files when FILE is a folder or ends in /."""
+        from models.workbook import export_sheets, write_csv_folder, write_csv_zip, write_xlsx
+
+        path = Path(target)
+        as_folder = path.is_dir() or target.endswith(("/", "\\"))
+        with server.app_context(), db_session() as session:
+            sheets = export_sheets(session)
+        if as_folder:
+            write_csv_folder(sheets, path)
+            click.echo(f"Workbook written to {path} as CSV files: " + _counts(sheets))
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(write_csv_zip(sheets) if path.suffix.lower() == ".zip" else write_xlsx(sheets))
+        click.echo(f"Workbook written to {path}: " + _counts(sheets))
+
     @server.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(path: Path):
@@ -250,6 +295,11 @@ def send_reminders(server: Flask, *, dry_run: bool) -> None:
         click.echo(f"{sent} reminder(s) sent for {month:%B %Y}, {skipped} already sent today, {len(failed)} failed.")
     if failed:
         sys.exit(1)
+
+
+def _counts(sheets: dict[str, list[list]]) -> str:
+    """"12 departments, 7 goals, ..." for a written workbook."""
+    return ", ".join(f"{len(rows) - 1} {name}" for name, rows in sheets.items()) + "."
 
 
 def alembic_config(database_url: str):

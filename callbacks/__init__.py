@@ -19,6 +19,7 @@ def register_all(app: dash.Dash) -> None:
         stat,
         submissions,
         tokens,
+        workbook,
     )
 
     guard.register(app)
@@ -33,3 +34,4 @@ def register_all(app: dash.Dash) -> None:
     submissions.register(app)
     tokens.register(app)
     admin_catalog.register(app)
+    workbook.register(app)

@@ -222,3 +222,8 @@ def dom_id(component_id: str | dict) -> str:
     if isinstance(component_id, str):
         return component_id
     return "{" + ",".join(f"{json.dumps(key)}:{json.dumps(component_id[key])}" for key in sorted(component_id)) + "}"
+# Workbook import and export (/admin/import)
+ADMIN_IMPORT_UPLOAD = "admin-import-upload"
+ADMIN_IMPORT_PREVIEW = "admin-import-preview"
+ADMIN_IMPORT_APPLY = "admin-import-apply"
+ADMIN_IMPORT_RESULT = "admin-import-result"

@@ -49,6 +49,9 @@ ROUTES: dict[str, str] = {
     "/logout": "form",
     "/invite/<token>": "form",  # the one-time link decides (test_admin_people_pages)
     "/admin/audit.csv": "admin",
+    "/admin/import/export.xlsx": "admin",
+    "/admin/import/export.zip": "admin",
+    "/admin/import/template.xlsx": "admin",
 }
 # Per-method audiences where a rule's methods differ (e.g. reading is public, writing needs a token).
 METHOD_AUDIENCE: dict[tuple[str, str], str] = {
