@@ -158,7 +158,11 @@ def save_figures(session: Session, actor: Actor, *, period: date | None = None, 
     changes: list[tuple[dict[str, Any], dict[str, Any], str | None]] = []
     decided: list[RowResult | None] = [None] * len(rows)
     # Oldest month first, so a running total is judged against the batch's own figure for the month before.
-    for index in sorted(range(len(rows)), key=lambda i: months[i] if isinstance(months[i], date) else date.min):
+    def oldest_first(index: int) -> date:
+        month = months[index]
+        return month if isinstance(month, date) else date.min
+
+    for index in sorted(range(len(rows)), key=oldest_first):
         month = months[index]
         if isinstance(month, ValidationError):
             decided[index] = _refused(rows[index], month)
