@@ -14,6 +14,7 @@ def register(server: Flask) -> None:
     from api.health import bp as health_bp
     from api.opendata import bp as opendata_bp
     from api.opendata import method_not_allowed
+    from api.templates import bp as templates_bp
 
     hardening.register(server)
     server.register_blueprint(auth_bp)
@@ -21,4 +22,5 @@ def register(server: Flask) -> None:
     server.register_blueprint(opendata_bp)
     server.register_blueprint(embed_bp)
     server.register_blueprint(briefing_bp)
+    server.register_blueprint(templates_bp)
     server.register_error_handler(405, method_not_allowed)

@@ -6,7 +6,7 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import dashboard, entry, feedback, guard, public, review, stat
+    from callbacks import dashboard, entry, feedback, guard, public, review, stat, upload
 
     guard.register(app)
     public.register(app)
@@ -15,3 +15,4 @@ def register_all(app: dash.Dash) -> None:
     review.register(app)
     feedback.register(app)
     stat.register(app)
+    upload.register(app)

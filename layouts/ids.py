@@ -95,3 +95,13 @@ ADMIN_FOLLOW_UP_CLOSE = "admin-follow-up-close"  # pattern-matching type: {"type
 # Monthly Stat briefing
 EXEC_BRIEFING_MONTH = "exec-briefing-month"
 EXEC_BRIEFING = "exec-briefing"
+
+# Spreadsheet upload (/entry/upload): templates, the file, its preview and applying it
+ENTRY_UPLOAD_MONTH = "entry-upload-month"  # the month of the templates to download
+ENTRY_UPLOAD_TEMPLATE_CSV = "entry-upload-template-csv"
+ENTRY_UPLOAD_TEMPLATE_XLSX = "entry-upload-template-xlsx"
+ENTRY_UPLOAD = "entry-upload"  # dcc.Upload
+ENTRY_UPLOAD_PREVIEW = "entry-upload-preview"
+ENTRY_UPLOAD_APPLY = "entry-upload-apply"
+ENTRY_UPLOAD_RESULT = "entry-upload-result"  # aria-live message
+ENTRY_UPLOAD_CHECKED = "entry-upload-checked"  # store: the fingerprint of the preview shown

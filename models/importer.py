@@ -148,7 +148,8 @@ class ImportResult:
     def summary(self) -> str:
         """One sentence: how many rows, and what each kind is (or was) to become."""
         counts = ", ".join(f"{self.count(outcome)} {word}" for outcome, word in
-                           (("new", "new"), ("correction", "corrected" if self.applied else "corrections"),
+                           (("new", "new"), ("correction", "corrected" if self.applied else
+                                                          "correction" if self.count("correction") == 1 else "corrections"),
                             ("unchanged", "unchanged"), ("skipped", "skipped (no value)"),
                             ("rejected", "rejected")))
         rows = len(self.rows)
