@@ -54,15 +54,22 @@ def layout(**_query) -> html.Div:
             html.Section(
                 [
                     html.H2("2. Upload the filled-in file", className="h4", id="entry-upload-file-heading"),
-                    dcc.Upload(
-                        id=ids.ENTRY_UPLOAD,
-                        children=html.Div(["Drop a .csv or .xlsx file here, or ",
-                                           html.Span("choose a file", className="text-primary text-decoration-underline"),
-                                           f" (at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB)."]),
-                        accept=".csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml"
-                               ".sheet",
-                        multiple=False,
-                        className="border border-2 rounded p-4 text-center bg-body-tertiary mb-2",
+                    # The component's file input sits inside the label, so it is named by the label's text.
+                    html.Label(
+                        [
+                            html.Span("Spreadsheet file to upload: ", className="visually-hidden"),
+                            dcc.Upload(
+                                id=ids.ENTRY_UPLOAD,
+                                children=html.Div(["Drop a .csv or .xlsx file here, or ",
+                                                   html.Span("choose a file", className="text-primary text-decoration-underline"),
+                                                   f" (at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB)."]),
+                                accept=".csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml"
+                                       ".sheet",
+                                multiple=False,
+                                className="border border-2 rounded p-4 text-center bg-body-tertiary mb-2",
+                            ),
+                        ],
+                        className="d-block",
                     ),
                 ],
                 className="mb-4", **{"aria-labelledby": "entry-upload-file-heading"},
