@@ -147,7 +147,7 @@ class ImportResult:
 
     def summary(self) -> str:
         """One sentence: how many rows, and what each kind is (or was) to become."""
-        counts = ", ".join(f"{self.count(outcome)} {word}" for outcome, word in
+        counts = ", ".join(f"{self.count(outcome):,} {word}" for outcome, word in
                            (("new", "new"), ("correction", "corrected" if self.applied else
                                                           "correction" if self.count("correction") == 1 else "corrections"),
                             ("unchanged", "unchanged"), ("skipped", "skipped (no value)"),
@@ -299,11 +299,10 @@ def _read_csv(name: str, content: bytes) -> Sheet:
     separator = max((",", ";", "\t"), key=header.count)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, quotechar='"', engine="python")
+                            skip_blank_lines=False, quotechar='"', engine="c")
     except (pd.errors.ParserError, csv_error_types()) as error:
-        detail = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable quoting"
-        raise UploadRefused(name, f"the file cannot be read as CSV ({detail}). Save it again as CSV from Excel or "
-                                  "Google Sheets and upload that.")
+        raise UploadRefused(name, f"the file cannot be read as CSV: {_csv_problem(str(error))}. Save it again as CSV "
+                                  "from Excel or Google Sheets and upload that.")
     except pd.errors.EmptyDataError:
         raise UploadRefused(name, "the file is empty. Download the template, fill it in and upload it again.")
     rows: list[tuple[int, list[Any]]] = []
@@ -314,6 +313,16 @@ def _read_csv(name: str, content: bytes) -> Sheet:
             if len(rows) > MAX_ROWS + 1:
                 break
     return _sheet_from_rows(name, rows)
+
+
+def _csv_problem(error: str) -> str:
+    """What a CSV parser's complaint means, in the spreadsheet's rows."""
+    if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error):
+        return (f"row {found[2]} has {found[3]} cells but the first row has {found[1]} (a number with a comma needs "
+                "quotes, \"1,234\", or no comma)")
+    if found := re.search(r"EOF inside string starting at row (\d+)", error):
+        return f"a quote opened in row {int(found[1]) + 1} is never closed"
+    return "its quoting or separators are broken"
 
 
 def csv_error_types() -> type[Exception]:

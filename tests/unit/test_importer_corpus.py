@@ -80,6 +80,11 @@ BAD = {
                               "in .xlsx, or save the sheet as CSV, and upload it again.",
     "bad_wrong_type.pdf": "bad_wrong_type.pdf: .pdf files cannot be read. Upload a .csv or .xlsx file (the templates "
                           "are both).",
+    "bad_unquoted_thousands.csv": "bad_unquoted_thousands.csv: the file cannot be read as CSV: row 2 has 4 cells but "
+                                  "the first row has 3 (a number with a comma needs quotes, \"1,234\", or no comma). "
+                                  "Save it again as CSV from Excel or Google Sheets and upload that.",
+    "bad_unclosed_quote.csv": "bad_unclosed_quote.csv: the file cannot be read as CSV: a quote opened in row 2 is never "
+                              "closed. Save it again as CSV from Excel or Google Sheets and upload that.",
     "bad_huge.csv": "bad_huge.csv: the file is 5.5 MB; at most 5 MB can be uploaded. Split it into smaller files (one "
                     "per year, for example) and upload each.",
 }

@@ -186,6 +186,8 @@ def main() -> None:
     rows = good_rows()
     rows[4][2] = "1.234,5"
     write("bad_european_number.csv", csv_text(rows))
+    write("bad_unquoted_thousands.csv", "measure,period,value\r\n" + f"{VACANT},2026-11,2,698\r\n")
+    write("bad_unclosed_quote.csv", "measure,period,value,note\r\n" + f'{VACANT},2026-11,2698,"From the report\r\n')
     good = workbook_bytes(excel_like)
     write("bad_truncated.xlsx", good[: len(good) // 2])
     write("bad_encrypted.xlsx", encrypted())
