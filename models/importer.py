@@ -42,6 +42,8 @@ MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_PACKING_RATIO = 100
 MAX_ROWS = 50_000
 MAX_COLUMNS = 60
+# Rows of a worksheet looked at, empty ones included (a stray cell far down the sheet makes a million empty rows).
+MAX_SCANNED_ROWS = 100_000
 REQUIRED_COLUMNS = ("measure", "period", "value")
 OPTIONAL_COLUMNS = ("note", "reason")
 TEMPLATE_COLUMNS = ("measure", "name", "period", "value", "note", "reason")
@@ -227,14 +229,14 @@ def _read_xlsx(name: str, content: bytes) -> Sheet:
             raise UploadRefused(name, _DAMAGED_MESSAGE)
         if _MACRO_CONTENT in archive.read("[Content_Types].xml"):
             raise UploadRefused(name, _MACRO_MESSAGE)
-        return _sheet_from_rows(name, _xlsx_rows(content))
+        return _sheet_from_rows(name, _xlsx_rows(name, content))
     except UploadRefused:
         raise
     except Exception:  # openpyxl and zipfile raise many kinds of error on a damaged part; each means the same here
         raise UploadRefused(name, _DAMAGED_MESSAGE)
 
 
-def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(name: str, content: bytes) -> list[tuple[int, list[Any]]]:
     """(row number, cell values) of the first worksheet's non-empty rows, percent-formatted numbers as "45%"."""
     from openpyxl import load_workbook
 
@@ -243,6 +245,10 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
         worksheet = workbook.worksheets[0]
         rows: list[tuple[int, list[Any]]] = []
         for number, cells in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if number > MAX_SCANNED_ROWS:
+                raise UploadRefused(name, f"the first sheet runs past row {MAX_SCANNED_ROWS:,} (a cell far down the "
+                                          "sheet counts too). Copy the figures into a new workbook, or save the "
+                                          "sheet as CSV, and upload that.")
             values = [_cell_value(cell) for cell in cells]
             if any(value != "" for value in values):
                 rows.append((next((cell.row for cell in cells if getattr(cell, "row", None)), number), values))

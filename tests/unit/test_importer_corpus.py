@@ -64,6 +64,9 @@ BAD = {
                                      "has a note or a reason. Type the figure, or clear the row.",
     "bad_truncated.xlsx": "bad_truncated.xlsx: the workbook is damaged or incomplete and cannot be read. Open it in "
                           "Excel or Google Sheets, save it again as .xlsx (or CSV) and upload the new copy.",
+    "bad_stray_cell_far_down.xlsx": "bad_stray_cell_far_down.xlsx: the first sheet runs past row 100,000 (a cell far "
+                                    "down the sheet counts too). Copy the figures into a new workbook, or save the "
+                                    "sheet as CSV, and upload that.",
     "bad_encrypted.xlsx": "bad_encrypted.xlsx: the workbook is password-protected, so it cannot be read. Open it in "
                           "Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, clear "
                           "it), save and upload it again.",

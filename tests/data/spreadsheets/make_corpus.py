@@ -76,6 +76,14 @@ def text_cells(workbook) -> None:
         sheet.cell(row, 3).value = None
 
 
+def stray_cell(workbook) -> None:
+    """The good figures, and one stray cell a million rows down (the sheet then reads as a million rows)."""
+    sheet = workbook.active
+    for row in good_rows():
+        sheet.append(row)
+    sheet.cell(1_000_000, 1).value = "x"
+
+
 def macro_workbook() -> bytes:
     """A workbook with a VBA project inside, as Excel saves a macro-enabled .xlsm."""
     source = zipfile.ZipFile(io.BytesIO(workbook_bytes(excel_like)))
@@ -190,6 +198,7 @@ def main() -> None:
     write("bad_unclosed_quote.csv", "measure,period,value,note\r\n" + f'{VACANT},2026-11,2698,"From the report\r\n')
     good = workbook_bytes(excel_like)
     write("bad_truncated.xlsx", good[: len(good) // 2])
+    write("bad_stray_cell_far_down.xlsx", workbook_bytes(stray_cell))
     write("bad_encrypted.xlsx", encrypted())
     write("bad_macro.xlsm", macro_workbook())
     write("bad_macro_renamed.xlsx", macro_workbook())
