@@ -10,8 +10,9 @@ from layouts._components import month_label
 from layouts._worklists import alert, scroll_region
 from models.importer import ImportResult, PreviewRow
 
-# Every rejected row is listed; of the others, this many (a 10,000-row file would make the page crawl).
+# Rows listed in the preview: rejected ones first, then the others (a 10,000-row table would make the page crawl).
 PREVIEW_LIMIT = 200
+REJECTED_LIMIT = 500
 STATE_CLASS = {"new": "text-bg-light border", "correction": "text-bg-warning", "unchanged": "text-bg-light border",
                "skipped": "text-bg-light border", "rejected": "text-bg-danger"}
 
@@ -45,9 +46,11 @@ def upload_preview(result: ImportResult) -> html.Div:
                                         for problem in result.file_problems]))
     rejected = [row for row in result.rows if row.outcome == "rejected"]
     others = [row for row in result.rows if row.outcome != "rejected"]
-    shown = sorted(rejected + others[:PREVIEW_LIMIT], key=lambda row: row.row)
+    shown = sorted(rejected[:REJECTED_LIMIT] + others[:PREVIEW_LIMIT], key=lambda row: row.row)
     caption = result.summary()
-    if len(shown) < len(result.rows):
+    if len(rejected) > REJECTED_LIMIT:
+        caption += f" The first {REJECTED_LIMIT:,} rejected rows are listed."
+    if len(others) > PREVIEW_LIMIT:
         caption += f" The first {PREVIEW_LIMIT:,} rows that are not rejected are listed."
     header = html.Thead(html.Tr([html.Th(title, scope="col") for title in
                                  ("Row", "Measure", "Month", "Value as understood", "State", "Problem")]))

@@ -5,6 +5,7 @@ SQLite and, when TEST_DATABASE_URL is set, PostgreSQL (the `client` fixture's da
 from __future__ import annotations
 
 import base64
+import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -146,6 +147,14 @@ def test_the_templates_hold_the_editors_measures_for_the_month(client):
     workbook = load_workbook(io.BytesIO(client.get("/entry/template.xlsx?month=2026-10").data))
     sheet = workbook.worksheets[0]
     assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == OCD
+
+
+def test_an_admins_template_lists_every_measure(client, dash_app):
+    login(client, "admin")
+    lines = client.get("/entry/template.csv").data.decode("utf-8-sig").splitlines()
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        assert len(lines) - 1 == session.scalar(select(func.count()).select_from(Measure))
+    assert {row["period"] for row in csv.DictReader(lines)} == {"2026-10"}  # the month now due
 
 
 @pytest.mark.parametrize(("who", "query", "status"), [

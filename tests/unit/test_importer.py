@@ -134,3 +134,22 @@ def test_importing_5_or_50_rows_issues_the_same_number_of_statements(session):
                                                                       in enumerate(slugs))))
     assert many == few
     assert elapsed < 5
+
+
+def test_save_figures_rows_carry_their_own_month_and_a_dry_run_writes_nothing(session):
+    from models.batch import FigureRow, save_figures
+
+    editor = actor(session, "editor")
+    vacant = session.scalar(select(Measure).where(Measure.slug == "ocd-vacant-addresses-flooded-tracts"))
+    rows = [FigureRow(vacant.id, "2,698", period=NOVEMBER, check_version=False),
+            FigureRow(vacant.id, "2,711", period=OCTOBER, check_version=False, reason="Late cases counted"),
+            FigureRow(vacant.id, "2,700", period=date(2026, 12, 1), check_version=False)]
+    before = snapshot(session)
+    dry = save_figures(session, editor, rows=rows, dry_run=True)
+    assert [row.outcome for row in dry.rows] == ["stored", "corrected", "refused"] and not dry.saved
+    assert dry.rows[0].period == NOVEMBER and dry.rows[1].stored_version is not None
+    assert dry.rows[2].field == "period" and "has not started yet" in dry.rows[2].message
+    assert snapshot(session) == before
+    saved = save_figures(session, editor, rows=rows[:2])
+    assert saved.saved and saved.rows[0].measurement_id is not None
+    assert snapshot(session)["measurements"] == before["measurements"] + 1
