@@ -171,10 +171,8 @@ def test_templates_are_refused_to_others_and_for_bad_months(client, who, query, 
             assert response.headers["Location"].startswith("/login")
 
 
-def test_the_upload_page_is_for_editors_and_admins(client):
-    assert client.get("/entry/upload").status_code == 302
-    login(client, "viewer")
-    assert client.get("/entry/upload").status_code == 403
-    client.get("/logout")
-    login(client, "editor")
-    assert client.get("/entry/upload").status_code == 200
+@pytest.mark.parametrize(("who", "status"), [(None, 302), ("viewer", 403), ("editor", 200), ("admin", 200)])
+def test_the_upload_page_is_for_editors_and_admins(client, who, status):
+    if who:
+        login(client, who)
+    assert client.get("/entry/upload").status_code == status
