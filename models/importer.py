@@ -473,7 +473,7 @@ def _import(session: Session, actor: Actor, filename: str, content: bytes, *, wr
     result.rows = rows
     result.applied = saved.saved
     result.fingerprint = _fingerprint(content, saved.rows)
-    if saved.saved:
+    if saved.saved and result.count("new") + result.count("correction"):
         record_audit(session, actor=actor.email, user_id=actor.id, action="measurement.import",
                      entity_type="upload", entity_id=name[:64],
                      after={"file": name, **{outcome: result.count(outcome) for outcome in OUTCOMES}})

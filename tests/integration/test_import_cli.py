@@ -41,11 +41,12 @@ def test_a_good_file_is_imported_once_and_a_second_run_changes_nothing(cli_app):
     first = invoke(cli_app, str(CORPUS / "good_excel.xlsx"), "--as", EDITOR.upper())
     assert first.exit_code == 0, first.output
     assert "good_excel.xlsx: 4 rows: 4 new, 0 corrected, 0 unchanged" in first.stdout and first.stderr == ""
-    measurements, revisions, _ = counts(cli_app)
-    assert (measurements, revisions) == (before[0] + 4, before[1] + 4)
+    after = counts(cli_app)
+    # Four figures, their revisions and audit events, and one audit event for the import itself.
+    assert after == (before[0] + 4, before[1] + 4, before[2] + 5)
     second = invoke(cli_app, str(CORPUS / "good_excel.xlsx"), "--as", EDITOR)
     assert second.exit_code == 0 and "0 new, 0 corrected, 4 unchanged" in second.stdout
-    assert counts(cli_app)[:2] == (measurements, revisions)
+    assert counts(cli_app) == after
 
 
 def test_dry_run_says_what_would_change_and_writes_nothing(cli_app):
