@@ -16,11 +16,20 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRY_ROLES = ("editor", "admin")
 
 
-@bp.get("/entry/template.<kind>")
-def entry_template(kind: str):
-    """The template for ?month=YYYY-MM (default: the month now due) as CSV or XLSX; editors and admins only."""
-    if kind not in ("csv", "xlsx"):
-        return Response("Templates come as template.csv or template.xlsx.", status=404, mimetype="text/plain")
+@bp.get("/entry/template.csv")
+def entry_template_csv():
+    """The template for ?month=YYYY-MM (default: the month now due) as CSV; editors and admins only."""
+    return _template("csv")
+
+
+@bp.get("/entry/template.xlsx")
+def entry_template_xlsx():
+    """The template for ?month=YYYY-MM (default: the month now due) as an Excel workbook; editors and admins only."""
+    return _template("xlsx")
+
+
+def _template(kind: str):
+    """Refuse anyone but editors and admins, read the month, and answer with the template in `kind`."""
     actor = current_actor()
     if actor is None:
         return redirect(f"/login?next={request.full_path.rstrip('?')}")
