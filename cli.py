@@ -189,6 +189,49 @@ def register(server: Flask) -> None:
                 sys.exit(2)
         click.echo(f"Created the API token “{shown_name}” for {address}. Copy it now: it is not shown again.")
         click.echo(secret)
+    @server.cli.command("import-values")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--as", "email", required=True, help="Email of the editor or admin the figures are entered as.")
+    @click.option("--dry-run", is_flag=True, help="Check every row and say what would change; write nothing.")
+    def import_values_command(file: Path, email: str, dry_run: bool):
+        """Import monthly figures from a CSV or XLSX FILE (columns measure, period, value, note, reason), all or none."""
+        from sqlalchemy import func, select
+
+        from models.importer import apply_import, preview_import
+        from models.org import User
+        from models.services import Actor
+
+        content = file.read_bytes()
+        with server.app_context():
+            with db_session() as session:
+                user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+                if user is None or not user.active:
+                    click.echo(f"Error: no active account has the email {email.strip()}. Nothing was written.", err=True)
+                    sys.exit(2)
+                if user.role not in ("editor", "admin"):
+                    click.echo(f"Error: {user.email} is a {user.role}; only editors and admins enter figures. Nothing "
+                               "was written.", err=True)
+                    sys.exit(2)
+                actor = Actor.of(user)
+                if dry_run:
+                    result = preview_import(session, actor, file.name, content)
+                    session.rollback()
+                else:
+                    result = apply_import(session, actor, file.name, content)
+                    if not result.applied:
+                        session.rollback()
+        if result.problems:
+            for problem in result.problems:
+                click.echo(problem.line(), err=True)
+            rejected = result.count("rejected")
+            what = f"{rejected} row{'s' if rejected != 1 else ''} need{'s' if rejected == 1 else ''} attention" \
+                if rejected else "the file was refused"
+            click.echo(f"Nothing was written: {what}. Fix the file and run the command again.", err=True)
+            sys.exit(1)
+        if dry_run:
+            click.echo(f"Dry run, nothing was written. {result.summary()}")
+        else:
+            click.echo(f"Imported as {actor.email}. {result.summary()} New and corrected figures await approval.")
 
     @server.cli.command("demo-accounts")
     def demo_accounts():

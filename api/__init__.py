@@ -16,6 +16,7 @@ def register(server: Flask) -> None:
     from api.health import bp as health_bp
     from api.opendata import bp as opendata_bp
     from api.opendata import method_not_allowed
+    from api.templates import bp as templates_bp
     from api.workbook import bp as workbook_bp
     from api.writes import bp as writes_bp
 
@@ -29,4 +30,5 @@ def register(server: Flask) -> None:
     server.register_blueprint(briefing_bp)
     server.register_blueprint(admin_people_bp)
     server.register_blueprint(workbook_bp)
+    server.register_blueprint(templates_bp)
     server.register_error_handler(405, method_not_allowed)

@@ -19,6 +19,7 @@ def register_all(app: dash.Dash) -> None:
         stat,
         submissions,
         tokens,
+        upload,
         workbook,
     )
 
@@ -35,3 +36,4 @@ def register_all(app: dash.Dash) -> None:
     tokens.register(app)
     admin_catalog.register(app)
     workbook.register(app)
+    upload.register(app)

@@ -63,6 +63,8 @@ def layout(**_query) -> html.Div:
     return html.Div(
         [
             html.H1("Enter monthly figures", className="h2"),
+            html.P(["Figures already in Excel or Google Sheets? ",
+                    dcc.Link("Upload a spreadsheet", href="/entry/upload"), " instead of typing them."]),
             month_grid(months, last_complete_month(today).isoformat()),
             html.P(
                 "Choose a measure and a month, type the figure and save. A month that already has a figure is "

@@ -227,3 +227,12 @@ ADMIN_IMPORT_UPLOAD = "admin-import-upload"
 ADMIN_IMPORT_PREVIEW = "admin-import-preview"
 ADMIN_IMPORT_APPLY = "admin-import-apply"
 ADMIN_IMPORT_RESULT = "admin-import-result"
+# Spreadsheet upload (/entry/upload): templates, the file, its preview and applying it
+ENTRY_UPLOAD_MONTH = "entry-upload-month"  # the month of the templates to download
+ENTRY_UPLOAD_TEMPLATE_CSV = "entry-upload-template-csv"
+ENTRY_UPLOAD_TEMPLATE_XLSX = "entry-upload-template-xlsx"
+ENTRY_UPLOAD = "entry-upload"  # dcc.Upload
+ENTRY_UPLOAD_PREVIEW = "entry-upload-preview"
+ENTRY_UPLOAD_APPLY = "entry-upload-apply"
+ENTRY_UPLOAD_RESULT = "entry-upload-result"  # aria-live message
+ENTRY_UPLOAD_CHECKED = "entry-upload-checked"  # store: the fingerprint of the preview shown

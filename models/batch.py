@@ -1,10 +1,11 @@
-"""Save many monthly figures at once (the month grid, and later the spreadsheet importer), all or nothing.
+"""Save many monthly figures at once (the month grid and the spreadsheet importer), all or nothing.
 
 `save_figures` is the one place that decides, per row, whether a typed figure is a new value, a correction of a
 stored one, or unchanged, and checks the version the person saw. Every row goes through the same rules as
 `models.services.submit_value` / `correct_value`. The number of SQL statements does not grow with the number of
 rows: measures, stored months and the previous months are read in two queries, and the writes are one executemany
-per table.
+per table. Rows may carry their own month (a spreadsheet spans several); a running total is then judged against the
+batch's own figure for the month before when it has one.
 """
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ class FigureRow:
     reason: str | None = None
     seen_version: int | None = None
     confirm_drop: bool = False
+    # The row's own month (first of the month), for batches spanning several; None: the batch's `period`.
+    period: date | None = None
+    # False when the person saw no stored version (an uploaded file): a stored month is then corrected, with a reason.
+    check_version: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ class RowResult:
     message: str | None = None
     field: str | None = None
     measurement_id: int | None = None
+    period: date | None = None
+    # The version of the stored month the row was compared with (None: the month had no value).
+    stored_version: int | None = None
 
 
 @dataclass
@@ -100,16 +108,31 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in ("measure_id", "period", "value", "state", "approved_value", "version", "note")}
 
 
-def save_figures(session: Session, actor: Actor, *, period: date, rows: list[FigureRow],
-                 today: date | None = None) -> SaveResult:
-    """Check every row, then write all changed rows in the caller's transaction, or none when any row is refused."""
+def save_figures(session: Session, actor: Actor, *, period: date | None = None, rows: list[FigureRow],
+                 today: date | None = None, dry_run: bool = False) -> SaveResult:
+    """Check every row, then write all changed rows in the caller's transaction, or none when any row is refused.
+
+    `period` is the month of every row without one of its own. With `dry_run` nothing is written: the result says
+    what saving would do (the rows read are still locked until the caller's transaction ends).
+    """
     today = today or clock.today()
     result = SaveResult()
-    try:
-        period = _check_period(period, today)
-    except ValidationError as error:
-        result.rows = [_refused(row, error) for row in rows]
-        return result
+    if period is not None:
+        try:
+            period = _check_period(period, today)
+        except ValidationError as error:
+            result.rows = [_refused(row, error) for row in rows]
+            return result
+    months: list[date | ValidationError] = []
+    for row in rows:
+        if row.period is None:
+            months.append(period if period is not None else ValidationError("Choose a month.", field="period"))
+            continue
+        try:
+            months.append(_check_period(row.period, today))
+        except ValidationError as error:
+            months.append(error)
+    periods = {month for month in months if isinstance(month, date)}
     measure_ids = sorted({row.measure_id for row in rows})
     measures: dict[int, tuple[Measure, str]] = {
         measure.id: (measure, department_name)
@@ -118,36 +141,47 @@ def save_figures(session: Session, actor: Actor, *, period: date, rows: list[Fig
             .where(Measure.id.in_(measure_ids))
         )
     }
-    # This month's and last month's stored rows, locked (PostgreSQL) so versions compared here stay true until commit.
+    # The rows' months and the months before, locked (PostgreSQL) so versions compared here stay true until commit.
+    wanted_months = sorted(periods | {add_months(month, -1) for month in periods})
     stored: dict[tuple[int, date], Any] = {
         (found.measure_id, found.period): found
         for found in session.execute(
             select(Measurement.id, Measurement.measure_id, Measurement.period, Measurement.value,
                    Measurement.state, Measurement.approved_value, Measurement.version, Measurement.note)
-            .where(Measurement.measure_id.in_(measure_ids),
-                   Measurement.period.in_([period, add_months(period, -1)]))
+            .where(Measurement.measure_id.in_(measure_ids), Measurement.period.in_(wanted_months))
             .with_for_update()
         )
     }
-    seen: set[int] = set()
+    seen: set[tuple[int, date]] = set()
+    planned: dict[tuple[int, date], float] = {}
     new_rows: list[dict[str, Any]] = []
     changes: list[tuple[dict[str, Any], dict[str, Any], str | None]] = []
-    outcomes: list[RowResult] = []
-    for row in rows:
-        outcomes.append(_decide(actor, row, period, measures, stored, seen, new_rows, changes))
+    decided: list[RowResult | None] = [None] * len(rows)
+    # Oldest month first, so a running total is judged against the batch's own figure for the month before.
+    def oldest_first(index: int) -> date:
+        month = months[index]
+        return month if isinstance(month, date) else date.min
+
+    for index in sorted(range(len(rows)), key=oldest_first):
+        month = months[index]
+        if isinstance(month, ValidationError):
+            decided[index] = _refused(rows[index], month)
+            continue
+        decided[index] = _decide(actor, rows[index], month, measures, stored, seen, planned, new_rows, changes)
+    outcomes = [outcome for outcome in decided if outcome is not None]
     result.rows = outcomes
-    if result.refused:
+    if result.refused or dry_run:
         return result
     now = utcnow()
-    inserted: dict[int, int] = {}
+    inserted: dict[tuple[int, date], int] = {}
     if new_rows:
         for values in new_rows:
             values.update(entered_by_id=actor.id, entered_at=now, version=1, state="submitted")
         created = session.execute(
-            insert(Measurement).returning(Measurement.id, Measurement.measure_id),
+            insert(Measurement).returning(Measurement.id, Measurement.measure_id, Measurement.period),
             new_rows,
         )
-        inserted = {measure_id: new_id for new_id, measure_id in created}
+        inserted = {(measure_id, month): new_id for new_id, measure_id, month in created}
     if changes:
         session.execute(
             update(MEASUREMENT_TABLE)
@@ -161,8 +195,8 @@ def save_figures(session: Session, actor: Actor, *, period: date, rows: list[Fig
     revisions: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     for values in new_rows:
-        measurement_id = inserted[values["measure_id"]]
-        after = {"measure_id": values["measure_id"], "period": period.isoformat(), "value": values["value"],
+        measurement_id = inserted[(values["measure_id"], values["period"])]
+        after = {"measure_id": values["measure_id"], "period": values["period"].isoformat(), "value": values["value"],
                  "state": "submitted", "approved_value": None, "version": 1, "note": values["note"]}
         revisions.append({"measurement_id": measurement_id, "action": "enter", "old_value": None,
                           "new_value": values["value"], "old_state": None, "new_state": "submitted",
@@ -181,8 +215,8 @@ def save_figures(session: Session, actor: Actor, *, period: date, rows: list[Fig
         session.execute(insert(AuditEvent), audits)
         bump_data_version(session)
     result.rows = [
-        replace(outcome, measurement_id=inserted[outcome.measure_id])
-        if outcome.outcome == "stored" else outcome
+        replace(outcome, measurement_id=inserted[(outcome.measure_id, outcome.period)])
+        if outcome.outcome == "stored" and outcome.period is not None else outcome
         for outcome in outcomes
     ]
     result.saved = True
@@ -190,16 +224,17 @@ def save_figures(session: Session, actor: Actor, *, period: date, rows: list[Fig
 
 
 def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tuple[Measure, str]],
-            stored: dict[tuple[int, date], Any], seen: set[int], new_rows: list[dict[str, Any]],
+            stored: dict[tuple[int, date], Any], seen: set[tuple[int, date]], planned: dict[tuple[int, date], float],
+            new_rows: list[dict[str, Any]],
             changes: list[tuple[dict[str, Any], dict[str, Any], str | None]]) -> RowResult:
     """Check one row and queue its write; the result says what it will be (or why it is refused)."""
     found = measures.get(row.measure_id)
     if found is None:
         return _refused(row, "That measure no longer exists. Reload the page.", "measure")
     measure, department_name = found
-    if row.measure_id in seen:
+    if (row.measure_id, period) in seen:
         return _refused(row, f"{measure.name} appears twice for {_month_label(period)}; keep one row.", "measure")
-    seen.add(row.measure_id)
+    seen.add((row.measure_id, period))
     if not _may_enter(actor, measure):
         return _refused(row, f"You may not enter values for {measure.name}: it belongs to {department_name}.",
                         "measure")
@@ -211,29 +246,34 @@ def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tupl
     except ValidationError as error:
         return _refused(row, error)
     current = stored.get((measure.id, period))
-    if current is not None and row.seen_version != current.version:
+    if row.check_version and current is not None and row.seen_version != current.version:
         return _refused(row, f"{measure.name} for {_month_label(period)} was changed by someone else after you "
                              "opened it. Your figure was kept: reload to compare, then save again.", "value")
-    if current is None and row.seen_version is not None:
+    if row.check_version and current is None and row.seen_version is not None:
         return _refused(row, f"{measure.name} for {_month_label(period)} no longer has a stored value. Reload the "
                              "page.", "value")
 
     def understood(outcome: str, measurement_id: int | None = None) -> RowResult:
+        planned[(measure.id, period)] = figure.value
         return RowResult(measure_id=measure.id, outcome=outcome, value=figure.value, shown=figure.shown,
-                         measurement_id=measurement_id)
+                         measurement_id=measurement_id, period=period,
+                         stored_version=current.version if current is not None else None)
 
     if current is not None and current.value == figure.value and (note or None) == (current.note or None) \
             and current.state != "returned":
         return understood("unchanged", current.id)
-    previous = stored.get((measure.id, add_months(period, -1)))
-    if measure.cumulative and previous is not None:
-        seen_previous = visible_value(previous.value, previous.state, previous.approved_value, approved_only=False)
-        last = seen_previous[0] if seen_previous else None
+    month_before = add_months(period, -1)
+    if measure.cumulative:
+        last: float | None = planned.get((measure.id, month_before))
+        previous = stored.get((measure.id, month_before))
+        if last is None and previous is not None:
+            seen_previous = visible_value(previous.value, previous.state, previous.approved_value, approved_only=False)
+            last = seen_previous[0] if seen_previous else None
         if last is not None and running_total_fell(figure.value, last, measure.cumulative) \
                 and not (row.confirm_drop and note):
             return _refused(row, (
                 f"{format_value(figure.value, measure.unit, measure.decimals)} is lower than "
-                f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(add_months(period, -1))}, "
+                f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(month_before)}, "
                 f"but {measure.name} is a running total, which should not fall. If it really fell, confirm the drop "
                 "and say why in the note; otherwise check the figure."), "confirm_drop")
     if current is None:

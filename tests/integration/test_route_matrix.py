@@ -49,6 +49,8 @@ ROUTES: dict[str, str] = {
     "/logout": "form",
     "/invite/<token>": "form",  # the one-time link decides (test_admin_people_pages)
     "/admin/audit.csv": "admin",
+    "/entry/template.csv": "entry",
+    "/entry/template.xlsx": "entry",
     "/admin/import/export.xlsx": "admin",
     "/admin/import/export.zip": "admin",
     "/admin/import/template.xlsx": "admin",
