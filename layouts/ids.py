@@ -9,6 +9,7 @@ APP_ALERT = "pub-app-alert"  # filled by callbacks.errors when a callback fails
 # Sign-in form: the session's CSRF token and the email of a failed attempt, filled from the session (never the URL)
 PUB_LOGIN_TOKEN = "pub-login-token"
 PUB_LOGIN_EMAIL = "pub-login-email"
+PUB_LOGIN_SUBMIT = "pub-login-submit"
 
 # Public progress page
 PUB_MONTH = "pub-month"

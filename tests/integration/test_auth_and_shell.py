@@ -32,6 +32,8 @@ def _login_email_shown(client) -> str:
 
     response = post_callback(client, "pub-login-email.value",
                              [{"id": "pub-login-email", "property": "id", "value": "pub-login-email"}])
+    if response.status_code == 204:  # nothing to restore: the field is left as it is
+        return ""
     return response.get_json()["response"]["pub-login-email"]["value"]
 
 
