@@ -6,9 +6,10 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every callback module and the server-side guard on `app`."""
-    from callbacks import dashboard, entry, feedback, guard, public, review, stat
+    from callbacks import dashboard, entry, feedback, guard, public, response_cache, review, stat
 
     guard.register(app)
+    response_cache.register(app)  # after the guard: only what the guard let through is served from it
     public.register(app)
     dashboard.register(app)
     entry.register(app)
