@@ -89,3 +89,26 @@ def test_the_page_frame_is_served_again_byte_for_byte(client):
     assert second.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(second.get_data()) == first.get_data()
     assert b"<!DOCTYPE html>" in first.get_data()
+
+
+def test_goals_after_the_first_few_are_shown_in_brief_with_a_link_to_their_page(client, dash_app, monkeypatch):
+    monkeypatch.setattr(public, "PUBLIC_FULL_GOALS", 2)
+    response_cache.clear_local()
+    text = overview_request(client).get_data(as_text=True)
+    payload = json.loads(text)["response"][ids.PUB_OVERVIEW]["children"]
+    sections = payload[1:]  # after the status summary
+    classes = [(s["props"].get("className") or "") for s in sections]
+    assert len(sections) > 2, "the seed publishes more than two goals"
+    assert all("goal-digest" not in c for c in classes[:2]) and all("goal-digest" in c for c in classes[2:])
+    for section in sections[2:]:
+        brief = json.dumps(section)
+        assert "measure-card" not in brief
+        slug = section["props"]["aria-labelledby"].removeprefix("goal-")
+        assert f'"href": "/goals/{slug}"' in brief and "of this goal" in brief
+    assert "measure-card" in json.dumps(sections[:2])
+
+
+def test_the_seed_shows_every_goal_in_full(client):
+    response_cache.clear_local()
+    sections = json.loads(overview_request(client).get_data())["response"][ids.PUB_OVERVIEW]["children"][1:]
+    assert sections and not any("goal-digest" in (s["props"].get("className") or "") for s in sections)
