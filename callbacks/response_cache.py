@@ -15,12 +15,13 @@ from collections.abc import Callable
 
 import dash
 from flask import Response, current_app, g, request
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from extensions import cache, db_session
+from extensions import cache, database
 from layouts import ids
 from models import clock
-from models.audit import current_data_version
+from models.audit import DataVersion
 from models.progress import last_complete_month
 
 # Kept per process in front of the shared cache; a key names its data version, so a copy is never stale.
@@ -30,6 +31,8 @@ _LOCK = threading.Lock()
 GZIP_LEVEL = 6  # flask-compress's default: the same bytes it would send
 JSON = "application/json"
 INDEX_KEY = "index:"
+# models.audit.current_data_version's query, run on a plain connection.
+VERSION_QUERY = select(DataVersion.version).where(DataVersion.id == 1)
 
 
 def _month_key(value: object) -> str:
@@ -71,8 +74,9 @@ def request_name(body: object) -> str | None:
 
 def _key(name: str) -> str | None:
     try:
-        with db_session() as session:
-            version = current_data_version(session)
+        # One Core round trip, no ORM session: this read is most of what a kept answer costs.
+        with database().engine.connect() as connection:
+            version = connection.execute(VERSION_QUERY).scalar() or 1
     except SQLAlchemyError:
         return None  # the database is down: let the callback run and report it the way every callback does
     # Statuses depend on the day (a figure becomes overdue), so the day is part of the key too.
