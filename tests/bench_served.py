@@ -547,6 +547,7 @@ def parse_args(argv: list[str] | None = None) -> Namespace:
                                                              "(default 60; quick 30)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     parser.add_argument("--no-served", action="store_true", help="skip gunicorn, wrk and the browser")
+    parser.add_argument("--no-read-path", action="store_true", help="skip the read-path and growth timings")
     parser.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="admin URL of PostgreSQL (default $TEST_DATABASE_URL); scratch databases are created "
@@ -565,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run everything that can run here; the last line of stdout is the JSON object."""
     args = parse_args(argv)
     log(f"load average at start: {load_average()}")
-    reads = read_path(args, args.postgres_url)
+    reads = {} if args.no_read_path else read_path(args, args.postgres_url)
     serving = None
     if args.no_served:
         log("served figures skipped (--no-served)")
