@@ -27,14 +27,14 @@ def update_pub_month_options(_trigger: object) -> list[dict[str, str]]:
     return month_options(clock.today(), cached_earliest_period(public=True))
 
 
-# Goals whose measures' cards the public page shows in full; later goals are shown in brief with a link to their
-# page. Far above the seed's six goals, far below a state-wide program's hundred.
-PUBLIC_FULL_GOALS = 12
+# Measure cards the public page draws at most (each carries a chart): goals are shown in full while their cards fit,
+# then in brief with a link to their page. The seed's 23 cards fit; a state-wide program's thousand do not.
+PUBLIC_CARD_BUDGET = 24
 
 
 def update_pub_overview(month: str | None) -> list:
     """Published goals with approved figures as of the chosen month."""
-    return overview_sections(cached_overview(public=True, as_of=parse_month(month)), full_goals=PUBLIC_FULL_GOALS)
+    return overview_sections(cached_overview(public=True, as_of=parse_month(month)), card_budget=PUBLIC_CARD_BUDGET)
 
 
 # What a slug can look like (the catalog's slugs are at most 64 lower-case letters, digits and hyphens): anything

@@ -190,16 +190,20 @@ def goal_digest(goal: GoalStatus) -> html.Section:
     )
 
 
-def overview_sections(data: Overview, *, internal: bool = False, full_goals: int | None = None) -> list:
+def overview_sections(data: Overview, *, internal: bool = False, card_budget: int | None = None) -> list:
     """Status summary plus every goal section, or a clear message when nothing is published.
 
-    With `full_goals`, only the first that many goals show their measures' cards and the rest are shown in brief
-    (a state-wide program's page would otherwise be thousands of components that a browser cannot draw quickly).
+    With `card_budget`, goals show their measures' cards while the cards shown so far stay within the budget; that
+    goal and every later one are then shown in brief, linking to their pages (a state-wide program's page would
+    otherwise be a thousand cards that a browser cannot draw quickly).
     """
     if not data.goals:
         return [dbc.Alert("No goals are published yet. Check back after the next monthly update.", color="info")]
-    limit = len(data.goals) if full_goals is None else full_goals
-    sections = [goal_section(g, internal=internal) if i < limit else goal_digest(g) for i, g in enumerate(data.goals)]
+    sections, shown, brief = [], 0, False
+    for goal in data.goals:
+        brief = brief or (card_budget is not None and shown + len(goal.measures) > card_budget)
+        sections.append(goal_digest(goal) if brief else goal_section(goal, internal=internal))
+        shown += 0 if brief else len(goal.measures)
     return [status_summary(data.status_counts, data.as_of), *sections]
 
 

@@ -91,24 +91,33 @@ def test_the_page_frame_is_served_again_byte_for_byte(client):
     assert b"<!DOCTYPE html>" in first.get_data()
 
 
-def test_goals_after_the_first_few_are_shown_in_brief_with_a_link_to_their_page(client, dash_app, monkeypatch):
-    monkeypatch.setattr(public, "PUBLIC_FULL_GOALS", 2)
-    response_cache.clear_local()
-    text = overview_request(client).get_data(as_text=True)
-    payload = json.loads(text)["response"][ids.PUB_OVERVIEW]["children"]
-    sections = payload[1:]  # after the status summary
-    classes = [(s["props"].get("className") or "") for s in sections]
-    assert len(sections) > 2, "the seed publishes more than two goals"
-    assert all("goal-digest" not in c for c in classes[:2]) and all("goal-digest" in c for c in classes[2:])
-    for section in sections[2:]:
+def _sections(dash_app, client) -> list[dict]:
+    """The overview's goal sections, built afresh (a new data version: nothing kept is reused)."""
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        bump_data_version(session)
+        session.commit()
+    return json.loads(overview_request(client).get_data())["response"][ids.PUB_OVERVIEW]["children"][1:]
+
+
+def _is_brief(section: dict) -> bool:
+    return "goal-digest" in (section["props"].get("className") or "")
+
+
+def test_goals_beyond_the_card_budget_are_shown_in_brief_with_a_link_to_their_page(dash_app, client, monkeypatch):
+    full = _sections(dash_app, client)
+    assert len(full) > 2 and not any(_is_brief(s) for s in full), "the seed's goals all fit the default budget"
+    first_cards = json.dumps(full[0]).count("measure-card")
+    assert first_cards > 0
+
+    monkeypatch.setattr(public, "PUBLIC_CARD_BUDGET", first_cards)
+    sections = _sections(dash_app, client)
+    assert [_is_brief(s) for s in sections] == [False] + [True] * (len(sections) - 1)
+    assert json.dumps(sections[0]).count("measure-card") == first_cards
+    for section in sections[1:]:
         brief = json.dumps(section)
-        assert "measure-card" not in brief
         slug = section["props"]["aria-labelledby"].removeprefix("goal-")
+        assert "measure-card" not in brief
         assert f'"href": "/goals/{slug}"' in brief and "of this goal" in brief
-    assert "measure-card" in json.dumps(sections[:2])
 
-
-def test_the_seed_shows_every_goal_in_full(client):
-    response_cache.clear_local()
-    sections = json.loads(overview_request(client).get_data())["response"][ids.PUB_OVERVIEW]["children"][1:]
-    assert sections and not any("goal-digest" in (s["props"].get("className") or "") for s in sections)
+    monkeypatch.setattr(public, "PUBLIC_CARD_BUDGET", 0)
+    assert all(_is_brief(s) for s in _sections(dash_app, client))
