@@ -65,9 +65,12 @@ test-clock: install-test
 	    -m "not browser and not services" -k "not postgres" || exit 1; \
 	done
 
-## Read-path benchmark on synthetic data (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
+## The app as served (gunicorn + PostgreSQL + Redis, loaded with wrk beside a bare Flask route), the read path,
+## growth, the browser's first load, writes; last line one JSON object. Needs TEST_DATABASE_URL, REDIS_URL and wrk.
+## BENCH_ARGS=--quick for a smoke run (< 3 min). The read path alone: .venv/bin/python tests/benchmark.py
 bench: install-test
-	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
+	@command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk (the served figures need it)" >&2; exit 2; }
+	$(BIN)/python tests/bench_served.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -20,7 +20,9 @@ control_socket_disable = True
 
 def post_fork(server, worker):
     """Give each worker its own connections: pooled connections must not cross a fork."""
-    import app as application
+    application = sys.modules.get("app")  # absent when this configuration serves another app (`make bench`)
+    if application is None or not hasattr(application, "server"):
+        return
     from extensions import EXTENSION_KEY
 
     application.server.extensions[EXTENSION_KEY].engine.dispose(close=False)

@@ -15,6 +15,7 @@ def register_all(app: dash.Dash) -> None:
         feedback,
         guard,
         public,
+        response_cache,
         review,
         stat,
         submissions,
@@ -24,6 +25,7 @@ def register_all(app: dash.Dash) -> None:
     )
 
     guard.register(app)
+    response_cache.register(app)  # after the guard: only what the guard let through is served from it
     public.register(app)
     auth.register(app)
     dashboard.register(app)

@@ -27,9 +27,14 @@ def update_pub_month_options(_trigger: object) -> list[dict[str, str]]:
     return month_options(clock.today(), cached_earliest_period(public=True))
 
 
+# Measure cards the public page draws at most (each carries a chart): goals are shown in full while their cards fit,
+# then in brief with a link to their page. The seed's 23 cards fit; a state-wide program's thousand do not.
+PUBLIC_CARD_BUDGET = 24
+
+
 def update_pub_overview(month: str | None) -> list:
     """Published goals with approved figures as of the chosen month."""
-    return overview_sections(cached_overview(public=True, as_of=parse_month(month)))
+    return overview_sections(cached_overview(public=True, as_of=parse_month(month)), card_budget=PUBLIC_CARD_BUDGET)
 
 
 # What a slug can look like (the catalog's slugs are at most 64 lower-case letters, digits and hyphens): anything

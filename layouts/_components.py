@@ -174,11 +174,37 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
     )
 
 
-def overview_sections(data: Overview, *, internal: bool = False) -> list:
-    """Status summary plus every goal section, or a clear message when nothing is published."""
+def goal_digest(goal: GoalStatus) -> html.Section:
+    """A goal in brief: its title, status line and summary, and a link to its page with every measure's card."""
+    heading_id = f"goal-{goal.slug}"
+    count = len(goal.measures)
+    return html.Section(
+        [
+            html.H2(dcc.Link(goal.title, href=f"/goals/{goal.slug}"), id=heading_id, className="h4 mt-4"),
+            goal_status_line(goal),
+            html.P(goal.summary, className="lead fs-6 mb-1"),
+            html.P(dcc.Link(f"See the {count} measure{'s' if count != 1 else ''} of this goal",
+                            href=f"/goals/{goal.slug}"), className="mb-3"),
+        ],
+        className="goal-digest", **{"aria-labelledby": heading_id},
+    )
+
+
+def overview_sections(data: Overview, *, internal: bool = False, card_budget: int | None = None) -> list:
+    """Status summary plus every goal section, or a clear message when nothing is published.
+
+    With `card_budget`, goals show their measures' cards while the cards shown so far stay within the budget; that
+    goal and every later one are then shown in brief, linking to their pages (a state-wide program's page would
+    otherwise be a thousand cards that a browser cannot draw quickly).
+    """
     if not data.goals:
         return [dbc.Alert("No goals are published yet. Check back after the next monthly update.", color="info")]
-    return [status_summary(data.status_counts, data.as_of), *[goal_section(g, internal=internal) for g in data.goals]]
+    sections, shown, brief = [], 0, False
+    for goal in data.goals:
+        brief = brief or (card_budget is not None and shown + len(goal.measures) > card_budget)
+        sections.append(goal_digest(goal) if brief else goal_section(goal, internal=internal))
+        shown += 0 if brief else len(goal.measures)
+    return [status_summary(data.status_counts, data.as_of), *sections]
 
 
 def month_options(today: date, earliest: date | None = None) -> list[dict[str, str]]:

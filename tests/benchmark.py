@@ -93,13 +93,17 @@ class Dataset:
         )
 
 
-def generate(n_measures: int, months: int, seed: int) -> Dataset:
-    """Build a realistic synthetic data set: n_measures measures with up to `months` monthly values each."""
+def generate(n_measures: int, months: int, seed: int, departments: int | None = None,
+             today: date | None = None) -> Dataset:
+    """Build a realistic synthetic data set: n_measures measures with up to `months` monthly values each.
+
+    `departments` defaults to one per 25 measures (4 to 30); `today` (default: the fixed TODAY) sets the last month.
+    """
     rng = random.Random(seed * 1_000_003 + n_measures)
-    as_of = last_complete_month(TODAY)
+    as_of = last_complete_month(today or TODAY)
     first = add_months(as_of, -months + 1)
 
-    n_departments = max(4, min(30, n_measures // 25))
+    n_departments = departments or max(4, min(30, n_measures // 25))
     departments = [
         {"id": i, "slug": f"dept-{i}", "name": f"Department {i}", "kind": DEPARTMENT_KINDS[i % len(DEPARTMENT_KINDS)],
          "contact_email": f"dept{i}@example.org"}
@@ -123,7 +127,8 @@ def generate(n_measures: int, months: int, seed: int) -> Dataset:
         direction = "increase" if rng.random() < 0.75 else "decrease"
         # Plans start with the series (or a little before) and end anywhere from last year to four years out.
         baseline_period = add_months(first, -rng.randint(0, 6))
-        target_period = add_months(as_of, rng.randint(-12, 48))
+        # A short history can put "last year" before the baseline: a target always comes after its baseline.
+        target_period = max(add_months(as_of, rng.randint(-12, 48)), add_months(baseline_period, 1))
         scale = {"percent": 100.0, "usd": 250e6, "days": 120.0}.get(unit, float(rng.choice((500, 5_000, 20_000))))
         if trajectory == "constant":
             baseline, target = 0.0, scale * rng.uniform(0.3, 0.8)
@@ -147,12 +152,16 @@ def generate(n_measures: int, months: int, seed: int) -> Dataset:
         span = max(1, target_period.year * 12 + target_period.month - baseline_period.year * 12
                    - baseline_period.month)
         if trajectory == "milestones":
+            periods: set[date] = set()
             for k in range(1, rng.randint(2, 4) + 1):
-                milestone_id += 1
                 share = k / 5 + rng.uniform(-0.05, 0.05)
+                period = add_months(baseline_period, max(1, round(span * k / 5)))
+                if period in periods:  # a short plan: one milestone a month at most
+                    continue
+                periods.add(period)
+                milestone_id += 1
                 milestones.append({
-                    "id": milestone_id, "measure_id": m,
-                    "period": add_months(baseline_period, max(1, round(span * k / 5))),
+                    "id": milestone_id, "measure_id": m, "period": period,
                     "target_value": round(baseline + (target - baseline) * share, decimals), "citation": "synthetic",
                 })
 
