@@ -103,8 +103,8 @@ def callback_requests(dash_app, hidden: dict[str, list[str]]) -> list[tuple[str,
     requests = []
     for key, spec in dash_app.callback_map.items():
         audience = callback_audience(key)
-        if audience not in ("pub", ROUTER) or key.split(".")[0] in PUBLIC_INTERNAL_IDS:
-            continue  # Dash's own clientside title callback runs in the browser, not on the server
+        if audience not in ("pub", ROUTER) or key.split(".")[0] in PUBLIC_INTERNAL_IDS or "callback" not in spec:
+            continue  # clientside callbacks (Dash's title, the sign-in button) run in the browser, not on the server
 
         def body(values: dict[str, Any], spec=spec, key=key) -> dict:
             def entry(item):
