@@ -201,8 +201,10 @@ def save_entry_grid(n_clicks: int | None, month: Any, rows: list[dict[str, Any]]
     if not typed:
         return dash.no_update, alert("error", "There is nothing to save yet: type a figure in the Value column of a "
                                               "measure, then save.")
+    # In the grid the note is the confirmation that a running total really fell (there is no tick box per row).
     figures = [FigureRow(measure_id=int(row["measure_id"]), value=row["value"], note=row.get("note") or None,
-                         reason=row.get("reason") or None, seen_version=row.get("version")) for row in typed]
+                         reason=row.get("reason") or None, seen_version=row.get("version"),
+                         confirm_drop=bool(str(row.get("note") or "").strip())) for row in typed]
     try:
         with db_session() as session:
             result = save_figures(session, actor, period=period, rows=figures)

@@ -23,7 +23,7 @@ from models.catalog import Measure
 from models.errors import ValidationError
 from models.measurements import Measurement, Revision
 from models.org import Department
-from models.progress import add_months, format_value, month_start, running_total_fell
+from models.progress import JUMP_WINDOW, add_months, format_value, jumped, month_start, running_total_fell, typical_change
 from models.queries import visible_value
 from models.services import (
     MAX_NOTE_LENGTH,
@@ -152,6 +152,18 @@ def save_figures(session: Session, actor: Actor, *, period: date | None = None, 
             .with_for_update()
         )
     }
+    # The figures of the months before each row's month (as staff see them), to tell a jump far beyond the recent
+    # monthly changes: one read for every row, not locked (they are not written here).
+    window = sorted({add_months(month, -back) for month in periods for back in range(1, JUMP_WINDOW + 2)})
+    recent: dict[int, list[tuple[date, float]]] = {}
+    for found in session.execute(
+        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+               Measurement.approved_value)
+        .where(Measurement.measure_id.in_(measure_ids), Measurement.period.in_(window))
+    ):
+        shown = visible_value(found.value, found.state, found.approved_value, approved_only=False)
+        if shown is not None:
+            recent.setdefault(found.measure_id, []).append((found.period, float(shown[0])))
     seen: set[tuple[int, date]] = set()
     planned: dict[tuple[int, date], float] = {}
     new_rows: list[dict[str, Any]] = []
@@ -167,7 +179,8 @@ def save_figures(session: Session, actor: Actor, *, period: date | None = None, 
         if isinstance(month, ValidationError):
             decided[index] = _refused(rows[index], month)
             continue
-        decided[index] = _decide(actor, rows[index], month, measures, stored, seen, planned, new_rows, changes)
+        decided[index] = _decide(actor, rows[index], month, measures, stored, seen, planned, new_rows, changes,
+                                 recent)
     outcomes = [outcome for outcome in decided if outcome is not None]
     result.rows = outcomes
     if result.refused or dry_run:
@@ -226,7 +239,8 @@ def save_figures(session: Session, actor: Actor, *, period: date | None = None, 
 def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tuple[Measure, str]],
             stored: dict[tuple[int, date], Any], seen: set[tuple[int, date]], planned: dict[tuple[int, date], float],
             new_rows: list[dict[str, Any]],
-            changes: list[tuple[dict[str, Any], dict[str, Any], str | None]]) -> RowResult:
+            changes: list[tuple[dict[str, Any], dict[str, Any], str | None]],
+            recent: dict[int, list[tuple[date, float]]] | None = None) -> RowResult:
     """Check one row and queue its write; the result says what it will be (or why it is refused)."""
     found = measures.get(row.measure_id)
     if found is None:
@@ -276,6 +290,20 @@ def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tupl
                 f"{format_value(last, measure.unit, measure.decimals)} for {_month_label(month_before)}, "
                 f"but {measure.name} is a running total, which should not fall. If it really fell, confirm the drop "
                 "and say why in the note; otherwise check the figure."), "confirm_drop")
+    # A figure far beyond the recent monthly changes may be right (a backlog cleared), but it needs a word on why.
+    before_points = {month: value for month, value in (recent or {}).get(measure.id, []) if month < period}
+    before_points.update({month: value for (measure_id, month), value in planned.items()
+                          if measure_id == measure.id and month < period})
+    points = sorted(before_points.items())
+    if not note and jumped(figure.value, points):
+        last_month, last_value = points[-1]
+        return _refused(row, (
+            f"{format_value(figure.value, measure.unit, measure.decimals)} for {_month_label(period)} is "
+            f"{format_value(abs(figure.value - last_value), measure.unit, measure.decimals)} away from "
+            f"{format_value(last_value, measure.unit, measure.decimals)} in {_month_label(last_month)}, far beyond the "
+            f"recent monthly changes (typically about "
+            f"{format_value(typical_change(points), measure.unit, measure.decimals)}). If it is right, say why in the "
+            "note; otherwise check the figure."), "note")
     if current is None:
         new_rows.append({"measure_id": measure.id, "period": month_start(period), "value": figure.value,
                          "note": note})

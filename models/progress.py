@@ -440,16 +440,23 @@ def running_total_fell(value: float, last: float | None, cumulative: bool) -> bo
     return cumulative and last is not None and value < last
 
 
+def typical_change(history: list[tuple[date, float]]) -> float:
+    """The median size of the last JUMP_WINDOW monthly changes in history (0 with fewer than two months)."""
+    points = _clean(history)[-(JUMP_WINDOW + 1):]
+    changes = sorted(abs(b - a) for (_, a), (_, b) in pairwise(points))
+    if not changes:
+        return 0.0
+    middle = len(changes) // 2
+    return changes[middle] if len(changes) % 2 else (changes[middle - 1] + changes[middle]) / 2
+
+
 def jumped(value: float, history: list[tuple[date, float]]) -> bool:
     """Tell whether value's change from the latest figure in history is far beyond the recent monthly changes."""
     points = _clean(history)[-(JUMP_WINDOW + 1):]
     if len(points) < JUMP_MIN_CHANGES + 1:
         return False
-    changes = sorted(abs(b - a) for (_, a), (_, b) in pairwise(points))
-    middle = len(changes) // 2
-    typical = changes[middle] if len(changes) % 2 else (changes[middle - 1] + changes[middle]) / 2
     change = abs(value - points[-1][1])
-    return change > JUMP_FACTOR * typical + _EPS * max(1.0, abs(value))
+    return change > JUMP_FACTOR * typical_change(points) + _EPS * max(1.0, abs(value))
 
 
 def figure_flags(value: float, history: list[tuple[date, float]], cumulative: bool) -> tuple[str, ...]:

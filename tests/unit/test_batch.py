@@ -172,3 +172,41 @@ def test_statement_count_does_not_grow_with_rows_and_50_values_are_quick(session
     with capsys.disabled():
         print(f"\nsave_figures: {min(50, len(measures))} values in {elapsed * 1000:.0f} ms, {many} statements")
     assert elapsed < 5
+
+
+def _history_measure(session) -> tuple[Measure, float]:
+    """An OCD measure with steady recent figures and its October 2026 figure."""
+    for measure in plain_measures(session, "ocd"):
+        october = stored(session, measure, LAST_SEEDED_MONTH)
+        if october is not None:
+            return measure, october.value
+    raise AssertionError("the seed needs an OCD measure with an October 2026 figure")
+
+
+def test_a_figure_far_beyond_the_recent_changes_needs_a_note(session):
+    """A jump far beyond the recent monthly changes is refused without a note, saying what is typical; with a note
+    it is stored. A figure near the last one needs none."""
+    from models.progress import jumped
+
+    measure, october = _history_measure(session)
+    history = [(m.period, m.value) for m in session.scalars(
+        select(Measurement).where(Measurement.measure_id == measure.id, Measurement.period <= LAST_SEEDED_MONTH)
+        .order_by(Measurement.period))]
+    huge = october + 10 * max(abs(b - a) for (_, a), (_, b) in zip(history, history[1:], strict=False)) + 1000
+    if measure.valid_max is not None:
+        huge = min(huge, measure.valid_max)
+    assert jumped(huge, history), "the test figure must be a jump"
+    editor = actor(session, "editor")
+    before = snapshot(session)
+    refused = save_figures(session, editor, period=THIS_MONTH, rows=[FigureRow(measure.id, str(int(huge)))])
+    assert not refused.saved and refused.rows[0].field == "note"
+    assert "far beyond the recent monthly changes" in refused.rows[0].message and "say why in the note" in \
+        refused.rows[0].message
+    session.rollback()
+    assert snapshot(session) == before
+    kept = save_figures(session, editor, period=THIS_MONTH,
+                        rows=[FigureRow(measure.id, str(int(huge)), note="Backlog of two months cleared")])
+    assert kept.saved and kept.rows[0].outcome == "stored"
+    session.rollback()
+    near = save_figures(session, editor, period=THIS_MONTH, rows=[FigureRow(measure.id, str(int(october)))])
+    assert near.saved, near.rows[0].message
