@@ -53,7 +53,7 @@ def test_whatever_json_a_partner_system_sends_it_gets_a_clear_answer(sweep, body
         before = _fingerprint(session)
     response = app.server.test_client().post(f"/api/v1/measures/{SLUG}/values", json=body,
                                              headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code in (201, 400, 409, 413, 422), (response.status_code, response.get_data()[:300])
+    assert response.status_code in (201, 400, 409, 413, 415, 422), (response.status_code, response.get_data()[:300])
     assert response.is_json and response.get_json()
     if response.status_code != 201:
         with sessions() as session:

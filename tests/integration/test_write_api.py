@@ -142,7 +142,7 @@ def test_a_list_mixes_new_values_corrections_with_a_reason_and_unchanged_ones(cl
 
 def test_percent_values_keep_the_measures_decimals(client, db_url):
     token = make_token(db_url, "editor")
-    response = post(client, PERCENT, [{"period": NOVEMBER, "value": 45}], token)
+    response = post(client, PERCENT, [{"period": NOVEMBER, "value": 45, "note": "New survey method"}], token)
     assert response.status_code == 201 and response.get_json()["values"][0]["value"] == 45
     refused = post(client, PERCENT, {"period": "2026-09", "value": 45.25, "reason": "More precise figure"}, token)
     assert refused.status_code == 422 and "1 decimal" in refused.get_json()["errors"][0]["message"]
@@ -150,7 +150,7 @@ def test_percent_values_keep_the_measures_decimals(client, db_url):
 
 def test_an_admin_token_writes_any_departments_measure(client, db_url):
     token = make_token(db_url, "admin")
-    response = post(client, STATE_MEASURE, {"period": NOVEMBER, "value": 6880}, token)
+    response = post(client, STATE_MEASURE, {"period": NOVEMBER, "value": 6880, "note": "Two months of awards"}, token)
     assert response.status_code == 201
     assert stored(db_url, STATE_MEASURE, date(2026, 11, 1)).state == "submitted"
 

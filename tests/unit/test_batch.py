@@ -17,6 +17,9 @@ from models.measurements import Measurement, Revision
 from models.org import Department
 
 THIS_MONTH = date(2026, 11, 1)
+# Test figures are picked from the middle of each measure's range, far from its recent figures: a note says why
+# (a figure far beyond the recent changes needs one).
+NOTE = "From the monthly report"
 LAST_SEEDED_MONTH = date(2026, 10, 1)
 
 
@@ -66,15 +69,15 @@ def test_new_values_are_stored_with_history(session):
 def test_same_figures_again_are_unchanged_and_a_different_one_is_a_correction(session):
     editor = actor(session, "editor")
     measure, other = plain_measures(session, "ocd")[:2]
-    save_figures(session, editor, period=THIS_MONTH, rows=[FigureRow(measure.id, typed(measure)),
-                                                           FigureRow(other.id, typed(other))])
+    save_figures(session, editor, period=THIS_MONTH, rows=[FigureRow(measure.id, typed(measure), note=NOTE),
+                                                           FigureRow(other.id, typed(other), note=NOTE)])
     session.commit()
     first_version = stored(session, measure, THIS_MONTH).version
     second_version = stored(session, other, THIS_MONTH).version
     before = snapshot(session)
     again = save_figures(session, editor, period=THIS_MONTH, rows=[
-        FigureRow(measure.id, typed(measure), seen_version=first_version),
-        FigureRow(other.id, str(int(float(typed(other))) + 1), seen_version=second_version,
+        FigureRow(measure.id, typed(measure), note=NOTE, seen_version=first_version),
+        FigureRow(other.id, str(int(float(typed(other))) + 1), note=NOTE, seen_version=second_version,
                   reason="Late invoices counted"),
     ])
     session.commit()
@@ -121,7 +124,7 @@ def test_typed_percent_is_understood(session):
                and (m.valid_min or 0) <= 45 and m.decimals >= 0]
     assert percent, "the seed needs a percent measure allowing 45"
     measure = percent[0]
-    result = save_figures(session, actor(session, "admin"), period=THIS_MONTH, rows=[FigureRow(measure.id, "45%")])
+    result = save_figures(session, actor(session, "admin"), period=THIS_MONTH, rows=[FigureRow(measure.id, "45%", note=NOTE)])
     assert result.saved and result.rows[0].value == 45 and "45" in (result.rows[0].shown or "")
 
 
@@ -161,10 +164,10 @@ def test_statement_count_does_not_grow_with_rows_and_50_values_are_quick(session
     session.commit()
     measures = plain_measures(session)
     assert len(measures) >= 50
-    few = _statements(session, [FigureRow(m.id, typed(m)) for m in measures[:2]])
+    few = _statements(session, [FigureRow(m.id, typed(m), note=NOTE) for m in measures[:2]])
     session.rollback()
     started = time.perf_counter()
-    many = _statements(session, [FigureRow(m.id, typed(m)) for m in measures[:50]])
+    many = _statements(session, [FigureRow(m.id, typed(m), note=NOTE) for m in measures[:50]])
     elapsed = time.perf_counter() - started
     session.commit()
     assert many == few, [text[:40] for text in STATEMENTS]

@@ -44,12 +44,12 @@ def csv_file(*rows: str, header: str = "measure,period,value,note,reason") -> by
 def test_a_running_total_is_judged_against_the_files_own_month_before(session):
     editor = actor(session, "editor")
     # October corrected up to 430 (stored 412): November's 418 is then a fall, though it is above the stored October.
-    content = csv_file("ocd-rental-units-repaired,2026-10,430,,Late invoices counted",
+    content = csv_file("ocd-rental-units-repaired,2026-10,430,Invoices from September arrived late,Late invoices counted",
                        "ocd-rental-units-repaired,2026-11,418,,")
     result = preview_import(session, editor, "series.csv", content)
     assert [row.outcome for row in result.rows] == ["correction", "rejected"]
     assert "lower than 430 for October 2026" in result.problems[0].line()
-    fixed = csv_file("ocd-rental-units-repaired,2026-10,430,,Late invoices counted",
+    fixed = csv_file("ocd-rental-units-repaired,2026-10,430,Invoices from September arrived late,Late invoices counted",
                      "ocd-rental-units-repaired,2026-11,431,,")
     applied = apply_import(session, editor, "series.csv", fixed)
     assert applied.applied and [row.outcome for row in applied.rows] == ["correction", "new"]
