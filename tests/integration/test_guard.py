@@ -13,10 +13,12 @@ from callbacks.guard import (
     callback_audience,
     output_ids,
 )
-from conftest import login
+from conftest import TEST_USERS, login
+from extensions import db_session
+from models.audit import current_data_version
 
-ROLES = (None, "viewer", "editor", "admin")
-LOGIN_AS = {"viewer": "viewer", "editor": "editor", "admin": "admin"}
+# Anonymous, the viewer, editors of two departments (City-Parish OCD and the state's recovery office) and an admin.
+ROLES = (None, "viewer", "editor", "state_editor", "admin")
 
 
 def _body(key: str, spec: dict, pathname: str | None = None) -> dict:
@@ -44,11 +46,11 @@ def _status(client, body: dict) -> int:
 
 @pytest.fixture(params=ROLES, ids=lambda r: r or "anonymous")
 def role_client(request, dash_app):
-    """A test client signed in as each role in turn (anonymous first)."""
+    """A test client signed in as each person in turn (anonymous first); yields their role and the client."""
     client = dash_app.server.test_client()
     if request.param:
-        login(client, LOGIN_AS[request.param])
-    return request.param, client
+        login(client, request.param)
+    return (TEST_USERS[request.param][1] if request.param else None), client
 
 
 def test_every_callback_has_exactly_one_known_audience(dash_app):
@@ -69,6 +71,8 @@ def test_callback_matrix(role_client, dash_app):
     """Every callback: refused with 401 anonymous and 403 for a role outside its audience, allowed otherwise."""
     role, client = role_client
     checked = 0
+    with dash_app.server.app_context(), db_session() as session:
+        version_before = current_data_version(session)
     for key, spec in dash_app.callback_map.items():
         audience = callback_audience(key)
         if audience == ROUTER:
@@ -80,6 +84,8 @@ def test_callback_matrix(role_client, dash_app):
             assert status == (401 if role is None else 403), f"{role or 'anonymous'} got {status} on {key}"
         checked += 1
     assert checked >= 1
+    with dash_app.server.app_context(), db_session() as session:
+        assert current_data_version(session) == version_before, "a callback of the matrix wrote something"
 
 
 def test_page_router_matrix(role_client, dash_app):
