@@ -271,8 +271,9 @@ def save_50_values_ms(url: str) -> tuple[float | None, str]:
             measures = session.scalars(select(Measure).order_by(Measure.id).limit(50)).all()
             versions = dict(session.execute(select(Measurement.measure_id, Measurement.version).where(
                 Measurement.period == period, Measurement.measure_id.in_([m.id for m in measures]))).all())
+            # Half the target is far from recent figures: a note says why, as a person would have to.
             rows = [FigureRow(m.id, f"{(m.target_value or 10) * 0.5:.{m.decimals}f}", reason="Benchmark correction",
-                              seen_version=versions.get(m.id)) for m in measures]
+                              note="Benchmark figure", seen_version=versions.get(m.id)) for m in measures]
             admin = Actor(id=None, email="bench@example.org", role="admin", department_id=None)
             started = time.perf_counter()
             result = save_figures(session, admin, period=period, rows=rows)
