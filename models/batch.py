@@ -292,8 +292,10 @@ def _decide(actor: Actor, row: FigureRow, period: date, measures: dict[int, tupl
                 "and say why in the note; otherwise check the figure."), "confirm_drop")
     # A figure far beyond the recent monthly changes may be right (a backlog cleared), but it needs a word on why.
     before_points = {month: value for month, value in (recent or {}).get(measure.id, []) if month < period}
-    before_points.update({month: value for (measure_id, month), value in planned.items()
-                          if measure_id == measure.id and month < period})
+    for back in range(1, JUMP_WINDOW + 2):  # the batch's own figures for those months count too
+        month = add_months(period, -back)
+        if (measure.id, month) in planned:
+            before_points[month] = planned[(measure.id, month)]
     points = sorted(before_points.items())
     if not note and jumped(figure.value, points):
         last_month, last_value = points[-1]
