@@ -1,8 +1,9 @@
 """The performance team's main administration path in a real browser, each admin page checked with axe-core:
 
 an admin creates a goal and a measure with milestones, publishes both (each after a confirmation saying what becomes
-public), sees the measure on its public page, moves the published target with a reason, and the public page says
-so. The goal is retired at the end, so the shared live server's public pages are as the other browser tests expect.
+public), sees the measure on its public page; an editor of the owning department enters a figure, the admin approves
+it and the public page shows it with its chart; the admin moves the published target with a reason, and the public
+page says so. The goal is retired at the end, so the shared live server's public pages are as the other browser tests expect.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ except ImportError:  # without Playwright the fixtures skip these tests (or fail
 
 from conftest import TEST_PASSWORD, TEST_USERS
 from models import clock
-from models.progress import format_month
+from models.progress import format_month, last_complete_month
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
 with (SEED / "departments.csv").open(newline="", encoding="utf-8") as handle:
@@ -31,6 +32,15 @@ REASON = "The council added 50 inlets in the new drainage district."
 def field(page, label: str):
     """A form control by the start of its label (labels carry hints after the name)."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)"))
+
+
+def sign_in(page, who: str) -> None:
+    """Sign in on /login as one of TEST_USERS and wait until signed in."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(TEST_USERS[who][0])
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    expect(page.locator("header").get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def accept_confirmation(page, click, expected: str, then: str) -> None:
@@ -105,6 +115,30 @@ def test_admin_creates_publishes_and_moves_a_target_in_the_open(page, axe):
     page.goto("/measures/storm-inlets-cleared")
     expect(page.get_by_role("heading", name=MEASURE, level=1)).to_be_visible()
     expect(page.get_by_text(re.compile("have not changed since this measure was published"))).to_be_visible()
+
+    # An editor of the owning department (OCD) enters the figure of the month now due (the public page shows the last
+    # complete month); it waits for approval.
+    month = f"{last_complete_month(clock.today()):%B %Y}"
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    sign_in(page, "editor")
+    page.goto("/entry")
+    page.get_by_role("combobox", name=re.compile(r"^Measure\b")).select_option(label=MEASURE)
+    page.get_by_role("combobox", name=re.compile(r"^Month\b")).select_option(label=month)
+    page.get_by_role("textbox", name=re.compile(r"^Value\b")).fill("321")
+    page.get_by_role("button", name="Save figure", exact=True).click()
+    expect(page.get_by_role("main").get_by_role("status")).to_contain_text(f"Saved 321 for {MEASURE}, {month}")
+
+    # The admin (who did not enter it) approves it; the public measure page then shows it with its chart.
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    sign_in(page, "admin")
+    page.goto("/review")
+    approve = page.get_by_role("button", name=f"Approve {MEASURE}, {month}", exact=True)
+    approve.click()
+    expect(page.get_by_role("main").get_by_role("status")).to_contain_text(f"Approved 321 for {MEASURE}, {month}")
+    page.goto("/measures/storm-inlets-cleared")
+    expect(page.get_by_role("heading", name=MEASURE, level=1)).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    expect(page.get_by_text("321").first).to_be_visible()
 
     # The published target moves: a reason is asked for, and the public page tells of the change.
     page.goto("/admin/measures")
