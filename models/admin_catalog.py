@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.audit import bump_data_version, record_audit
 from models.catalog import DIRECTIONS, TRAJECTORIES, UNITS, Annotation, Goal, Measure, MeasureChange, Milestone
-from models.errors import NotFound, PermissionDenied, ValidationError
+from models.errors import NotFound, ValidationError
 from models.measurements import Measurement
 from models.org import Department
 from models.progress import (
@@ -29,7 +29,7 @@ from models.progress import (
     format_month,
     format_value,
 )
-from models.services import MAX_REASON_LENGTH, MIN_REASON_LENGTH, Actor
+from models.services import MAX_REASON_LENGTH, MIN_REASON_LENGTH, Actor, require_admin
 from models.values import parse_figure
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -61,11 +61,6 @@ class FormErrors(ValidationError):
                          "attention (marked below). Everything you typed is still in the form.",
                          field=next(iter(errors)))
         self.errors = errors
-
-
-def _check_admin(actor: Actor, what: str) -> None:
-    if actor.role != "admin":
-        raise PermissionDenied(f"Only the performance team can {what}.")
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -161,7 +156,7 @@ def _load_goal(session: Session, goal_id: Any) -> Goal:
 
 def save_goal(session: Session, actor: Actor, *, goal_id: int | None, form: Mapping[str, Any]) -> Goal:
     """Create a goal (goal_id None, unpublished) or edit one's title, summary, owner department and order."""
-    _check_admin(actor, "change goals")
+    require_admin(actor, "change goals")
     goal = None if goal_id is None else _load_goal(session, goal_id)
     errors: dict[str, str] = {}
     slug = _slug(session, errors, form, Goal, "goal") if goal is None else goal.slug
@@ -190,7 +185,7 @@ def save_goal(session: Session, actor: Actor, *, goal_id: int | None, form: Mapp
 
 def set_goal_published(session: Session, actor: Actor, *, goal_id: int, published: bool) -> Goal:
     """Publish a goal (its published measures become public) or unpublish it (all of it leaves the public page)."""
-    _check_admin(actor, "publish goals")
+    require_admin(actor, "publish goals")
     goal = _load_goal(session, goal_id)
     if published and goal.retired:
         raise ValidationError(f"“{goal.title}” is retired, so it cannot be published.", field="published")
@@ -208,7 +203,7 @@ def set_goal_published(session: Session, actor: Actor, *, goal_id: int, publishe
 
 def retire_goal(session: Session, actor: Actor, *, goal_id: int) -> Goal:
     """Retire a goal: it is unpublished and leaves every view; its measures and figures are kept."""
-    _check_admin(actor, "retire goals")
+    require_admin(actor, "retire goals")
     goal = _load_goal(session, goal_id)
     if goal.retired:
         raise ValidationError(f"“{goal.title}” is already retired.", field="retired")
@@ -567,7 +562,7 @@ def save_measure(session: Session, actor: Actor, *, measure_id: int | None, form
     Editing a published measure's target, baseline, milestones or definition needs `reason`; each changed part is
     kept as a MeasureChange with it.
     """
-    _check_admin(actor, "change measures")
+    require_admin(actor, "change measures")
     measure = None if measure_id is None else _load_measure(session, measure_id)
     try:
         plan = read_measure_form(session, form, measure=measure)
@@ -621,7 +616,7 @@ def save_measure(session: Session, actor: Actor, *, measure_id: int | None, form
 
 def set_measure_published(session: Session, actor: Actor, *, measure_id: int, published: bool) -> Measure:
     """Publish a measure (public once its goal is too) or unpublish it (it leaves every public page and file)."""
-    _check_admin(actor, "publish measures")
+    require_admin(actor, "publish measures")
     measure = _load_measure(session, measure_id)
     if published and measure.retired:
         raise ValidationError(f"“{measure.name}” is retired, so it cannot be published.", field="published")
@@ -646,7 +641,7 @@ def measure_value_count(session: Session, measure_id: int) -> int:
 
 def retire_measure(session: Session, actor: Actor, *, measure_id: int) -> Measure:
     """Retire a measure: unpublished, off the dashboards and the entry page; its figures and history are kept."""
-    _check_admin(actor, "retire measures")
+    require_admin(actor, "retire measures")
     measure = _load_measure(session, measure_id)
     if measure.retired:
         raise ValidationError(f"“{measure.name}” is already retired.", field="retired")
@@ -661,7 +656,7 @@ def retire_measure(session: Session, actor: Actor, *, measure_id: int) -> Measur
 
 def delete_measure(session: Session, actor: Actor, *, measure_id: int) -> str:
     """Delete a measure that has no figures and no history (returns its name); one with any is retired instead."""
-    _check_admin(actor, "delete measures")
+    require_admin(actor, "delete measures")
     measure = _load_measure(session, measure_id)
     from models.feedback import Feedback
     from models.followups import FollowUp

@@ -19,9 +19,12 @@ from models.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, normalize_email,
 from models.audit import bump_data_version, record_audit
 from models.base import utcnow
 from models.catalog import Measure
-from models.errors import NotFound, PermissionDenied, ValidationError
+from models.errors import NotFound, ValidationError
 from models.org import DEPARTMENT_KIND_LABELS, DEPARTMENT_KINDS, ROLE_LABELS, ROLES, Department, Invitation, User
-from models.services import Actor
+from models.services import Actor, require_admin
+
+# What the services here are for, in the refusal a non-admin gets.
+MANAGE = "manage departments and accounts"
 
 INVITATION_DAYS = 7
 # Stored instead of a password hash until the person sets one: no password matches it (it is not a hash at all).
@@ -96,13 +99,6 @@ class AccountRow:
         return ROLE_LABELS.get(self.role, self.role)
 
 
-def require_admin(actor: Actor | None, what: str = "manage departments and accounts") -> Actor:
-    """The actor, if they are on the performance team; PermissionDenied otherwise."""
-    if actor is None or actor.role != "admin":
-        raise PermissionDenied(f"Only the performance team (admin) can {what}.")
-    return actor
-
-
 def hash_token(token: str) -> str:
     """The SHA-256 (hex) under which a one-time token is stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -161,7 +157,7 @@ def _department_record(d: Department) -> dict:
 def create_department(session: Session, actor: Actor | None, *, slug: object, name: object, kind: object,
                       contact_name: object = None, contact_email: object = None) -> Department:
     """Add a department or partner agency (admin only); the slug is fixed from then on. Audited."""
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     clean_slug = _clean(slug).lower()
     if not clean_slug:
         raise ValidationError("Give a short address name (slug), e.g. 'ocd' or 'la-housing'.", field="slug")
@@ -184,7 +180,7 @@ def create_department(session: Session, actor: Actor | None, *, slug: object, na
 def update_department(session: Session, actor: Actor | None, *, department_id: object, name: object, kind: object,
                       contact_name: object = None, contact_email: object = None) -> Department:
     """Change a department's name, kind and contact (admin only); audited with before and after."""
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     department = session.get(Department, department_id) if isinstance(department_id, int) else None
     if department is None:
         raise NotFound("That department no longer exists. Reload the page.")
@@ -262,7 +258,7 @@ def invite_user(session: Session, actor: Actor | None, *, email: object, display
 
     The link expires after INVITATION_DAYS days; only its hash is stored. Audited (without the token).
     """
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     now = now or utcnow()
     address = normalize_email(str(email or ""))
     if not EMAIL_PATTERN.match(address):
@@ -312,7 +308,7 @@ def _refuse_last_admin(session: Session, admin: Actor, user: User, what: str) ->
 def change_account(session: Session, actor: Actor | None, *, user_id: object, role: object,
                    department_id: object = None) -> User:
     """Change an account's role and department (admin only); the last active admin keeps the admin role."""
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     user = _target(session, user_id)
     clean_role, department = _role_and_department(session, role, department_id)
     if clean_role != "admin":
@@ -334,7 +330,7 @@ def set_account_active(session: Session, actor: Actor | None, *, user_id: object
                        now: datetime | None = None) -> User:
     """Deactivate an account (ends its sessions and open links) or reactivate it (admin only); the last active
     admin cannot be deactivated."""
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     user = _target(session, user_id)
     now = now or utcnow()
     if bool(user.active) == bool(active):
@@ -365,7 +361,7 @@ def force_password_reset(session: Session, actor: Actor | None, *, user_id: obje
     Also the way to send a new link to someone whose invitation expired. Not for the admin's own account (it would
     sign them out at once, with the link on a page they can no longer see).
     """
-    admin = require_admin(actor)
+    admin = require_admin(actor, MANAGE)
     user = _target(session, user_id)
     now = now or utcnow()
     if user.id == admin.id:

@@ -12,11 +12,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.admin_people import require_admin
 from models.audit import bump_data_version, record_audit
 from models.catalog import Annotation, Goal, Measure
 from models.errors import NotFound, ValidationError
-from models.services import Actor
+from models.services import Actor, require_admin
 
 MAX_TEXT_LENGTH = 500
 MAX_SOURCE_LENGTH = 300  # the width of annotation.citation

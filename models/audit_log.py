@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from models.admin_people import require_admin
 from models.audit import AuditEvent
 from models.errors import ValidationError
-from models.services import Actor
+from models.services import Actor, require_admin
 
 PAGE_LIMIT = 500
 CSV_COLUMNS = ("id", "at_utc", "person", "action", "entity_type", "entity_id", "before", "after")

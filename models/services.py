@@ -94,9 +94,15 @@ def _check_may_enter(actor: Actor, measure: Measure) -> None:
     )
 
 
+def require_admin(actor: Actor | None, what: str) -> Actor:
+    """The actor, if they are on the performance team (admin); PermissionDenied saying who may `what` otherwise."""
+    if actor is None or actor.role != "admin":
+        raise PermissionDenied(f"Only the performance team can {what}.")
+    return actor
+
+
 def _check_admin(actor: Actor, what: str) -> None:
-    if actor.role != "admin":
-        raise PermissionDenied(f"Only the performance team can {what} values.")
+    require_admin(actor, f"{what} values")
 
 
 def _check_length(text: str | None, field: str, limit: int, what: str) -> str | None:

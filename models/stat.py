@@ -16,13 +16,13 @@ from models import clock
 from models.audit import bump_data_version, record_audit
 from models.base import utcnow
 from models.catalog import Goal, Measure
-from models.errors import NotFound, PermissionDenied, ValidationError
+from models.errors import NotFound, ValidationError
 from models.followups import MAX_ACTION_LENGTH, FollowUp
 from models.measurements import Measurement, Revision
 from models.org import Department, User
 from models.progress import STATUS_LABELS, add_months, last_complete_month, month_start
 from models.queries import MeasureStatus, Overview, visible_to, visible_value
-from models.services import Actor
+from models.services import Actor, require_admin
 from models.submissions import submission_cells
 
 # How bad a status is, for "up" and "down": higher is better. No data ranks below everything.
@@ -249,9 +249,7 @@ def follow_ups(session: Session, *, measure_slugs: list[str] | None = None,
 
 
 def _check_admin(actor: Actor | None, what: str) -> Actor:
-    if actor is None or actor.role != "admin":
-        raise PermissionDenied(f"Only the performance team can {what} follow-ups.")
-    return actor
+    return require_admin(actor, f"{what} follow-ups")
 
 
 def _follow_up_snapshot(item: FollowUp) -> dict[str, Any]:
