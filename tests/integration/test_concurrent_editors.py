@@ -112,11 +112,13 @@ class Editor:
                 continue
             chosen = set(chooser.sample(measure_ids, k=chooser.choice((1, 2))))
             typed = []
+            sent: dict[int, tuple[int, int]] = {}  # measure -> (the figure sent, the version a saved correction gets)
             for row in rows:
                 row = dict(row)
                 if row["measure_id"] in chosen:
                     current = int(str(row["value"]).replace(",", ""))
                     row["value"] = str(current + chooser.randint(1, 3))
+                    sent[row["measure_id"]] = (int(row["value"]), int(row["version"]) + 1)
                     row["note"] = f"editor {self.index}"
                     row["reason"] = f"Corrected by editor {self.index} in the concurrency test"
                 else:
@@ -132,10 +134,10 @@ class Editor:
             if "Saved" not in message:
                 self.failures.append(f"unexpected answer: {message[:200]}")
                 continue
-            for row in fresh:
-                if row["measure_id"] in chosen:
-                    self.saves.append(Save(self.index, row["measure_id"], int(str(row["value"]).replace(",", "")),
-                                           int(row["version"])))
+            # The fresh rows are read after the commit and may already show a colleague's later save: what this
+            # save stored is the figure sent, under the version after the one it was checked against.
+            for measure_id, (value, version) in sent.items():
+                self.saves.append(Save(self.index, measure_id, value, version))
 
 
 @pytest.fixture
