@@ -5,13 +5,13 @@ without importing the app.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from flask import current_app
 from flask_caching import Cache
@@ -82,13 +82,23 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 EXTENSION_KEY = "recoverystat.db"
-# Per-process copies of recent overviews in front of the shared cache: a key names its data version, so a copy can
-# never be stale, and a hit skips unpickling a thousand measures on every page view.
-_LOCAL_OVERVIEWS: OrderedDict[str, object] = OrderedDict()
-_LOCAL_LIMIT = 64
 # The shared cache cannot tell a stored None from a miss: an unknown slug is cached as this marker instead.
 _ABSENT = "absent"
-_LOCAL_LOCK = threading.Lock()
+
+
+def _code_stamp() -> str:
+    """A short digest of the code that shapes cached answers, so a new release never reads an older one's entries
+    (the data version alone would let it unpickle objects of a changed class, or serve bytes laid out the old way)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for folder in ("models", "layouts", "callbacks", "api"):
+        for path in sorted((root / folder).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+CODE_STAMP = _code_stamp()
 
 
 @dataclass
@@ -206,25 +216,19 @@ def briefing_data(month: date) -> dict:
 
 
 def _cached(name: str, compute):
-    """compute(session), kept in this process and the shared cache under the current data version."""
+    """compute(session), kept in the shared cache under the current data version (and the code's stamp).
+
+    An overview computed afresh is itself cheap (models.summary keeps each measure's evaluation in the database), so
+    there is no per-process copy to keep in step: a miss, or a shared cache that does not answer, computes again.
+    """
     with db_session() as session:
-        version = current_data_version(session)
-        key = f"{current_app.config['CACHE_KEY_PREFIX']}v{version}:{name}"
-        with _LOCAL_LOCK:
-            local = _LOCAL_OVERVIEWS.get(key)
-            if local is not None:
-                _LOCAL_OVERVIEWS.move_to_end(key)
-                return None if local == _ABSENT else local
+        key = f"{current_app.config['CACHE_KEY_PREFIX']}v{current_data_version(session)}:{CODE_STAMP}:{name}"
         result = cache.get(key)
         if result is None:
             result = compute(session)
             if result is None:
                 result = _ABSENT
             cache.set(key, result)
-    with _LOCAL_LOCK:
-        _LOCAL_OVERVIEWS[key] = result
-        while len(_LOCAL_OVERVIEWS) > _LOCAL_LIMIT:
-            _LOCAL_OVERVIEWS.popitem(last=False)
     return None if result == _ABSENT else result
 
 

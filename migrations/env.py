@@ -10,7 +10,7 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models import audit, catalog, feedback, followups, measurements, org, reminders  # noqa: F401  (register every table)
+from models import audit, catalog, feedback, followups, measurements, org, reminders, summary  # noqa: F401  (register every table)
 from models.base import Base, make_engine
 
 config = context.config

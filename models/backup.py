@@ -54,8 +54,10 @@ def _tables() -> list[Table]:
     import models.measurements
     import models.org
     import models.reminders  # noqa: F401
+    from models.summary import DERIVED_TABLES
 
-    return list(Base.metadata.sorted_tables)
+    # Kept evaluations and change stamps are rebuilt from the rest (triggers and the first read after a restore).
+    return [table for table in Base.metadata.sorted_tables if table.name not in DERIVED_TABLES]
 
 
 def _plain(value: Any) -> Any:

@@ -5,13 +5,19 @@ the internal variant sees everything, with each value's review state and each me
 """
 from __future__ import annotations
 
+import json
+import logging
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Date, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from models import clock
@@ -34,16 +40,23 @@ from models.progress import (
     pace_forecast,
     status,
 )
+from models.summary import INTERNAL, PUBLIC, MeasureStamp, MeasureSummary
 
 # Values sent back for correction do not count for anyone's status.
 INTERNAL_STATES = ("submitted", "approved")
 PUBLIC_STATES = ("approved",)
 STATUS_ORDER = ("off_track", "at_risk", "on_track", "achieved", "no_data")
+HISTORY_MONTHS = 12  # months of figures a card's sparkline draws (the months models.summary keeps)
+
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class MeasureStatus:
-    """One measure as of a month: its definition, latest value, status, reason and short history."""
+class MeasureStatus(NamedTuple):
+    """One measure as of a month: its definition, latest value, status, reason and short history.
+
+    Immutable like every read-path result; a named tuple because an overview builds a thousand of them per read and
+    a frozen dataclass of 31 fields costs three times as much to construct.
+    """
 
     measure_id: int
     slug: str
@@ -73,7 +86,7 @@ class MeasureStatus:
     expected: float | None
     reason: str
     forecast: str | None
-    history: tuple[tuple[date, float], ...]
+    history: Sequence[tuple[date, float]]  # month order; a KeptHistory when read from measure_summary
     on_pace: bool | None = None  # whether the recent pace reaches the target in time (None: no forecast)
 
     @property
@@ -142,14 +155,21 @@ def overview(
     today: date | None = None,
     published_only: bool = False,
     approved_only: bool = False,
-    history_months: int = 12,
+    history_months: int = HISTORY_MONTHS,
 ) -> Overview:
-    """Every visible measure with latest value, status, freshness, reason and history, by aggregated SQL."""
+    """Every visible measure with latest value, status, freshness, reason and history.
+
+    Each measure's evaluation is read from models.summary's kept rows while its change stamp and judging day still
+    match; only measures written since (or on a new day) have their recent figures read and are evaluated again,
+    and their rows are stored for the next reader. A view with another history length evaluates every measure.
+    """
     today = today or clock.today()
     as_of = as_of or last_complete_month(today)
+    audience = PUBLIC if approved_only else INTERNAL
+    kept = history_months == HISTORY_MONTHS
 
-    # Plain Core rows through the session's own connection and transaction: the ORM's per-row machinery would cost
-    # more than the queries themselves. Pending changes are flushed first, as session.execute would.
+    # Plain Core rows through the session's own connection and transaction. Pending changes are flushed first, as
+    # session.execute would.
     if session.autoflush:
         session.flush()
     conn = session.connection()
@@ -164,35 +184,38 @@ def overview(
             select(Goal.id, Goal.slug, Goal.title, Goal.summary, Goal.published, Goal.owner_department_id)
         ).all()
     }
-    measure_rows = conn.execute(_measure_select(published_only)).all()
+    # The stamps are read with the measures and before any figure: a figure written after this statement bumps the
+    # stamp past the one a summary stored below is tagged with, so that summary is never used (see models.summary).
+    stamp = func.coalesce(MeasureStamp.stamp, 0).label("current_stamp")
+    stmt = _measure_select(published_only).add_columns(stamp).outerjoin(
+        MeasureStamp, MeasureStamp.measure_id == Measure.id)
+    if kept:
+        stmt = stmt.add_columns(*_SUMMARY_COLUMNS).outerjoin(MeasureSummary, and_(
+            MeasureSummary.measure_id == Measure.id, MeasureSummary.audience == audience,
+            MeasureSummary.as_of == as_of))
+    measure_rows = conn.execute(stmt).all()
 
-    milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    if any(row[7] == "milestones" for row in measure_rows):
-        # Milestones of every milestones measure: a small table, one query, no list of ids to bind.
-        for measure_id, period, target in conn.execute(
-            select(Milestone.measure_id, Milestone.period, Milestone.target_value)
-            .join(Measure, Measure.id == Milestone.measure_id)
-            .where(Measure.trajectory == "milestones")
-        ).all():
-            milestones[measure_id].append((period, target))
-
-    history, latest = _recent_values(conn, approved_only, as_of, history_months)
-    missing = [row[0] for row in measure_rows if row[0] not in latest]
-    if missing:
-        latest.update(_latest_before(conn, approved_only, add_months(as_of, -history_months + 1), missing))
+    evaluated: dict[int, _Evaluated] = {}
+    stale: list = []
+    kept_rows = []
+    for row in measure_rows:
+        if kept and row[_MEASURE_COLUMNS + 1] == row[_MEASURE_COLUMNS] and row[_MEASURE_COLUMNS + 2] == today:
+            kept_rows.append(row)
+        else:
+            stale.append(row)
+    if kept_rows:
+        evaluated.update(_from_summaries(kept_rows))
+    if stale:
+        fresh = _evaluate(conn, stale, as_of, today, approved_only, history_months)
+        evaluated.update(fresh)
+        if kept:
+            _store_summaries(session, stale, fresh, audience, as_of, today)
 
     goals: dict[int, list[MeasureStatus]] = {}
-    no_history: list[tuple[date, float]] = []
-    no_milestones: tuple[tuple[date, float], ...] = ()
     for row in measure_rows:
-        measure_id, goal_id, department_id = row[0], row[18], row[19]
-        series = history.get(measure_id, no_history)
-        last = latest.get(measure_id)
-        if last and (not series or series[-1][0] != last[0]):
-            series = [*series, (last[0], last[1])]
-        measure = _measure_status(row, goal_info[goal_id], departments[department_id],
-                                  tuple(milestones.get(measure_id, no_milestones)), series, last, today)
-        goals.setdefault(goal_id, []).append(measure)
+        goal_id, department_id = row[18], row[19]
+        goals.setdefault(goal_id, []).append(
+            _measure_status(row, goal_info[goal_id], departments[department_id], evaluated[row[0]]))
 
     goal_list = []
     for goal_id, measures in goals.items():
@@ -207,6 +230,168 @@ def overview(
             measures=tuple(measures), status_counts=counts, status=goal_status([m.status for m in measures]),
         ))
     return Overview(as_of=as_of, today=today, goals=tuple(goal_list))
+
+
+_MEASURE_COLUMNS = 20  # columns of _measure_select; the change stamp follows, then _SUMMARY_COLUMNS
+_SUMMARY_COLUMNS = (
+    MeasureSummary.stamp, MeasureSummary.judged_on, MeasureSummary.latest_period, MeasureSummary.latest_value,
+    MeasureSummary.latest_state, MeasureSummary.status, MeasureSummary.freshness, MeasureSummary.progress,
+    MeasureSummary.expected, MeasureSummary.reason, MeasureSummary.forecast, MeasureSummary.on_pace,
+    MeasureSummary.history,
+)
+
+
+class _Evaluated(NamedTuple):
+    """What the status engine made of one measure: the parts of MeasureStatus that depend on its figures."""
+
+    latest_period: date | None
+    latest_value: float | None
+    latest_state: str | None
+    status: str
+    freshness: str
+    progress: float | None
+    expected: float | None
+    reason: str
+    forecast: str | None
+    on_pace: bool | None
+    history: Sequence[tuple[date, float]]
+
+
+_EVALUATED_FIELDS = _Evaluated._fields
+
+
+def _from_summaries(rows: list) -> dict[int, _Evaluated]:
+    """Evaluations from kept measure_summary rows (see overview: the measure's columns, its stamp, _SUMMARY_COLUMNS)."""
+    evaluated = {}
+    for row in rows:
+        (_stamp, _judged_on, latest_period, latest_value, latest_state, status_, freshness, progress, expected,
+         reason, forecast, on_pace, history) = row[_MEASURE_COLUMNS + 1:]
+        evaluated[row[0]] = _Evaluated(
+            latest_period, latest_value, latest_state, status_, freshness, progress, expected, reason, forecast,
+            None if on_pace is None else bool(on_pace), KeptHistory(history),
+        )
+    return evaluated
+
+
+class KeptHistory(Sequence[tuple[date, float]]):
+    """A measure's recent (month, value) pairs as kept in measure_summary, decoded when first read.
+
+    Only cards draw them (a sparkline each, a few dozen per page), so a thousand measures' overview does not decode
+    twelve thousand months it will not show. Equal to, and hashed as, the tuple of pairs it stands for.
+    """
+
+    __slots__ = ("_pairs", "_text")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._pairs: tuple[tuple[date, float], ...] | None = None
+
+    def _decoded(self) -> tuple[tuple[date, float], ...]:
+        if self._pairs is None:
+            self._pairs = tuple((date.fromisoformat(period), value) for period, value in json.loads(self._text))
+        return self._pairs
+
+    def __getitem__(self, index):
+        return self._decoded()[index]
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __iter__(self):
+        return iter(self._decoded())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KeptHistory):
+            return self._text == other._text or self._decoded() == other._decoded()
+        return isinstance(other, tuple) and self._decoded() == other
+
+    def __hash__(self) -> int:
+        return hash(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+    def __getstate__(self) -> str:
+        return self._text
+
+    def __setstate__(self, text: str) -> None:
+        self._text, self._pairs = text, None
+
+
+def _evaluate(conn: Connection, rows: list, as_of: date, today: date, approved_only: bool,
+              history_months: int) -> dict[int, _Evaluated]:
+    """Read the recent figures of the measures in `rows` (see _measure_select) and evaluate each one."""
+    measure_ids = [row[0] for row in rows]
+    # Few measures (after a write): only theirs; many (a new day, a cold start): the whole window, unfiltered.
+    only = measure_ids if len(measure_ids) <= _FEW else None
+    milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    if any(row[7] == "milestones" for row in rows):
+        query = (select(Milestone.measure_id, Milestone.period, Milestone.target_value)
+                 .join(Measure, Measure.id == Milestone.measure_id).where(Measure.trajectory == "milestones"))
+        if only is not None:
+            query = query.where(Milestone.measure_id.in_(only))
+        for measure_id, period, target in conn.execute(query).all():
+            milestones[measure_id].append((period, target))
+    history, latest = _recent_values(conn, approved_only, as_of, history_months, only)
+    missing = [measure_id for measure_id in measure_ids if measure_id not in latest]
+    if missing:
+        latest.update(_latest_before(conn, approved_only, add_months(as_of, -history_months + 1), missing))
+
+    evaluated = {}
+    for row in rows:
+        measure_id = row[0]
+        series = history.get(measure_id, [])
+        last = latest.get(measure_id)
+        if last and (not series or series[-1][0] != last[0]):
+            series = [*series, (last[0], last[1])]
+        evaluated[measure_id] = _evaluation(row, tuple(milestones.get(measure_id, ())), series, last, today)
+    return evaluated
+
+
+def _evaluation(row, milestones: tuple[tuple[date, float], ...], series: list[tuple[date, float]],
+                last: tuple[date, float, str] | None, today: date) -> _Evaluated:
+    """Evaluate one measure row (see _measure_select) from its recent series (month order) and latest value."""
+    # The series is one value a month in month order (unique key, ORDER BY), so the engine needs only the months
+    # its pace forecast looks at: the same evaluation as from the whole series, for less work.
+    evaluation = evaluate(_spec(row, milestones), series[-FORECAST_WINDOW:], today, due_day=row[17])
+    forecast = evaluation.forecast
+    return _Evaluated(
+        evaluation.latest_period, evaluation.latest_value, last[2] if last else None, evaluation.status,
+        evaluation.freshness, evaluation.progress, evaluation.expected, evaluation.reason,
+        forecast.text if forecast else None,
+        forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
+        tuple(series),
+    )
+
+
+_FEW = 200  # up to this many measures to evaluate, their figures are read by id rather than the whole window
+
+
+def _store_summaries(session: Session, rows: list, fresh: dict[int, _Evaluated], audience: str, as_of: date,
+                     today: date) -> None:
+    """Keep fresh evaluations for the next reader, each tagged with the stamp read before its figures.
+
+    Best effort: a reader that cannot write (a concurrent writer on SQLite, a lock) still answers, and the next one
+    evaluates again. A stored row never replaces one computed under a later stamp.
+    """
+    values = [{
+        "measure_id": row[0], "audience": audience, "as_of": as_of, "judged_on": today, "stamp": row[_MEASURE_COLUMNS],
+        **{name: getattr(fresh[row[0]], name) for name in _EVALUATED_FIELDS if name != "history"},
+        "history": json.dumps([[period.isoformat(), value] for period, value in fresh[row[0]].history],
+                              separators=(",", ":")),
+    } for row in rows]
+    insert_ = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_(MeasureSummary)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["measure_id", "audience", "as_of"],
+        set_={name: stmt.excluded[name] for name in ("judged_on", "stamp", *_EVALUATED_FIELDS)},
+        where=MeasureSummary.stamp <= stmt.excluded.stamp,
+    )
+    try:
+        with session.begin_nested():
+            session.connection().execute(stmt, values)
+    except DBAPIError as error:
+        log.info("measure summaries not stored (%s); the next reader evaluates again", error.orig)
 
 
 def _measure_select(published_only: bool):
@@ -266,68 +451,25 @@ def measure_specs(session: Session, measure_ids: list[int]) -> dict[int, Measure
     }
 
 
-def _measure_status(row, goal_row, department: tuple[str, str], milestones: tuple[tuple[date, float], ...],
-                    series: list[tuple[date, float]], last: tuple[date, float, str] | None,
-                    today: date) -> MeasureStatus:
-    """Evaluate one measure row (see _measure_select) from its recent series and latest value, memoized."""
+def _measure_status(row, goal_row, department: tuple[str, str], evaluated: _Evaluated) -> MeasureStatus:
+    """One measure row (see _measure_select) with its evaluation, as the reader sees it."""
     (
         measure_id, slug, name, definition, unit, decimals, direction, trajectory, baseline_value,
-        baseline_period, target_value, target_period, data_source, citation, published, _on_track,
-        _at_risk, due_day, _goal_id, _department_id,
+        baseline_period, target_value, target_period, data_source, citation, published, *_rest,
     ) = row
     goal_slug, goal_title, _summary, goal_published, _owner = goal_row
     department_slug, department_name = department
-    # Every input of this measure's status, so an unchanged measure is not evaluated again after a write to
-    # another one; the key holds all of them, so a memoized status can never be out of date.
-    memo_key = (tuple(row), goal_slug, goal_title, goal_published, department_slug, department_name,
-                milestones, tuple(series), last[2] if last else None, today)
-    measure = _EVALUATED.get(memo_key)
-    if measure is not None:
-        return measure
-    spec = _spec(row, milestones)
-    # The series is already one value a month in month order (unique key, ORDER BY), so the engine needs only
-    # the months its pace forecast looks at: the same evaluation as from the whole series, for less work.
-    evaluation = evaluate(spec, series[-FORECAST_WINDOW:], today, due_day=due_day)
-    forecast = evaluation.forecast
-    measure = _frozen(MeasureStatus, _MEASURE_STATUS_FIELDS, {
-        "measure_id": measure_id, "slug": slug, "name": name, "definition": definition, "unit": unit,
-        "decimals": decimals, "direction": direction, "trajectory": trajectory,
-        "goal_slug": goal_slug, "goal_title": goal_title, "department_slug": department_slug,
-        "department_name": department_name, "data_source": data_source, "citation": citation,
-        "published": bool(published and goal_published), "baseline_value": baseline_value,
-        "baseline_period": baseline_period, "target_value": target_value, "target_period": target_period,
-        "latest_period": evaluation.latest_period, "latest_value": evaluation.latest_value,
-        "latest_state": last[2] if last else None, "status": evaluation.status,
-        "freshness": evaluation.freshness, "progress": evaluation.progress, "expected": evaluation.expected,
-        "reason": evaluation.reason, "forecast": forecast.text if forecast else None,
-        "history": tuple(series),
-        "on_pace": forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
-    })
-    if len(_EVALUATED) >= _EVALUATED_LIMIT:
-        _EVALUATED.clear()
-    _EVALUATED[memo_key] = measure
-    return measure
-
-
-_MEASURE_STATUS_FIELDS = frozenset(f.name for f in fields(MeasureStatus))
-# Evaluated measures by every input of their evaluation (see overview). Plain dict operations are atomic, so
-# threads may share it; it is emptied when full rather than tracked as an LRU.
-_EVALUATED: dict[tuple, MeasureStatus] = {}
-_EVALUATED_LIMIT = 10_000
-
-
-def _frozen(cls, names: frozenset[str], values: dict):
-    """An instance of frozen dataclass `cls` from all of its field values, without its generated __init__.
-
-    A frozen dataclass sets each field through object.__setattr__; for MeasureStatus's 31 fields that costs more
-    per measure than reading the rows. The object is the same (fields, equality, hash, repr); should `values` not
-    name every field exactly, the real constructor runs and says what is wrong.
-    """
-    if values.keys() != names:
-        return cls(**values)
-    instance = object.__new__(cls)
-    instance.__dict__.update(values)
-    return instance
+    return MeasureStatus(
+        measure_id=measure_id, slug=slug, name=name, definition=definition, unit=unit, decimals=decimals,
+        direction=direction, trajectory=trajectory, goal_slug=goal_slug, goal_title=goal_title,
+        department_slug=department_slug, department_name=department_name, data_source=data_source,
+        citation=citation, published=bool(published and goal_published), baseline_value=baseline_value,
+        baseline_period=baseline_period, target_value=target_value, target_period=target_period,
+        latest_period=evaluated.latest_period, latest_value=evaluated.latest_value,
+        latest_state=evaluated.latest_state, status=evaluated.status, freshness=evaluated.freshness,
+        progress=evaluated.progress, expected=evaluated.expected, reason=evaluated.reason,
+        forecast=evaluated.forecast, history=evaluated.history, on_pace=evaluated.on_pace,
+    )
 
 
 def visible_value(value: float, state: str, approved_value: float | None,
@@ -343,53 +485,29 @@ def visible_value(value: float, state: str, approved_value: float | None,
     return None if approved_value is None else (approved_value, "approved")
 
 
-def _recent_values(conn: Connection, approved_only: bool, as_of: date, months: int):
+def _recent_values(conn: Connection, approved_only: bool, as_of: date, months: int,
+                   measure_ids: list[int] | None = None):
     """Values of the last `months` months up to `as_of`, per measure, plus the latest (period, value, state)."""
     start = add_months(as_of, -months + 1)
     # One range of the (period, measure_id, state, value) index (migration 0002), read in index order: no table rows,
     # no sort. Month by month, each measure's list comes out in period order; its last row is its latest value.
     # The state is checked in Python, not in SQL: a state condition would tempt SQLite (no statistics unless someone
     # runs ANALYZE) into walking the (state, measure_id, period) index over all history instead of this window.
-    # Thousands of rows of four plain columns: read as the driver's tuples (no Row object apiece), a chunk at a time
-    # (one driver call per chunk, never all rows alive at once: less work for the garbage collector); each distinct
-    # period is converted once.
-    periods = _Periods(Date().dialect_impl(conn.dialect).result_processor(conn.dialect, None))
+    query = (select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
+                    Measurement.approved_value)
+             .where(Measurement.period >= start, Measurement.period <= as_of)
+             .order_by(Measurement.period, Measurement.measure_id))
+    if measure_ids is not None:
+        query = query.where(Measurement.measure_id.in_(measure_ids))
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
     last_state: dict[int, str] = {}
-    result = conn.execute(
-        select(Measurement.measure_id, Measurement.period, Measurement.value, Measurement.state,
-               Measurement.approved_value)
-        .where(Measurement.period >= start, Measurement.period <= as_of)
-        .order_by(Measurement.period, Measurement.measure_id)
-    )
-    try:
-        cursor = result.cursor
-        while rows := cursor.fetchmany(_CHUNK):
-            for measure_id, period, value, state, approved_value in rows:
-                seen = visible_value(value, state, approved_value, approved_only)
-                if seen is not None:
-                    history[measure_id].append((periods[period], seen[0]))
-                    last_state[measure_id] = seen[1]
-    finally:
-        result.close()
+    for measure_id, period, value, state, approved_value in conn.execute(query):
+        seen = visible_value(value, state, approved_value, approved_only)
+        if seen is not None:
+            history[measure_id].append((period, seen[0]))
+            last_state[measure_id] = seen[1]
     latest = {measure_id: (*series[-1], last_state[measure_id]) for measure_id, series in history.items()}
     return history, latest
-
-
-_CHUNK = 1000
-
-
-class _Periods(dict):
-    """Periods as the driver returns them (a date, or ISO text on SQLite) to dates, each distinct one parsed once."""
-
-    def __init__(self, parse):
-        super().__init__()
-        self.parse = parse  # the dialect's own conversion for a Date column, None where the driver gives dates
-
-    def __missing__(self, raw) -> date:
-        period = self.parse(raw) if self.parse else raw
-        self[raw] = period
-        return period
 
 
 def visible_to(approved_only: bool):
@@ -661,8 +779,8 @@ def _details(session: Session, which, *, published_only: bool, approved_only: bo
         history = [point for point in series if point[0] >= window_start]
         if last and (not history or history[-1][0] != last[0]):
             history.append((last[0], last[1]))
-        status = _measure_status(row, goal_info[goal_id], departments[department_id], own_milestones, history,
-                                 last, today)
+        status = _measure_status(row, goal_info[goal_id], departments[department_id],
+                                 _evaluation(row, own_milestones, history, last, today))
         spec = _spec(row, own_milestones)
         next_period, next_due = next_figure_due(status.latest_period, today, due_day)
         details.append(MeasureDetail(

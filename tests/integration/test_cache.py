@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import create_app
 from conftest import app_config
@@ -13,6 +13,28 @@ from models.catalog import Measure
 from models.services import Actor, submit_value
 
 TODAY = date(2026, 11, 28)
+
+
+def _reads(app, call):
+    """call() in the app's context, with the statements it sent to the database."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = app.server.extensions[EXTENSION_KEY].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.server.app_context():
+            return call(), statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _only_the_data_version(statements: list[str]) -> bool:
+    """Whether a cached answer cost nothing but the data-version read (and the connection's own housekeeping)."""
+    return [s for s in statements if "data_version" in s] != [] and not [
+        s for s in statements if "data_version" not in s and s.strip().upper().startswith(("SELECT", "INSERT"))]
 
 
 def _value(app, slug: str, public: bool):
@@ -27,7 +49,8 @@ def test_a_write_through_one_worker_is_seen_at_once_by_another(db_url):
     worker_a = create_app(app_config(db_url, CACHE_KEY_PREFIX=prefix))
     worker_b = create_app(app_config(db_url, CACHE_KEY_PREFIX=prefix))
     before, first = _value(worker_a, "ocd-rental-units-repaired", public=False)
-    assert _value(worker_a, "ocd-rental-units-repaired", public=False)[1] is first  # served from the cache
+    (_, again), statements = _reads(worker_a, lambda: _value(worker_a, "ocd-rental-units-repaired", public=False))
+    assert again == first and _only_the_data_version(statements), statements  # served from the cache
     assert _value(worker_b, "ocd-rental-units-repaired", public=False)[0] == before
 
     with worker_b.server.app_context(), worker_b.server.extensions[EXTENSION_KEY].sessions() as session:
@@ -37,7 +60,7 @@ def test_a_write_through_one_worker_is_seen_at_once_by_another(db_url):
         session.commit()
 
     after, second = _value(worker_a, "ocd-rental-units-repaired", public=False)
-    assert after == before + 5 and second is not first
+    assert after == before + 5 and second != first
     # The public view only counts approved figures: the new, submitted one is not shown there.
     assert _value(worker_a, "ocd-rental-units-repaired", public=True)[0] != before + 5
     for app in (worker_a, worker_b):
@@ -53,11 +76,16 @@ def test_goal_and_measure_details_are_cached_by_data_version_and_absent_slugs_to
     slug = "ocd-rental-units-repaired"
     with app.server.app_context():
         first = cached_measure_detail(slug, public=False, today=TODAY)
-        assert cached_measure_detail(slug, public=False, today=TODAY) is first
         goal = cached_goal_detail(first.status.goal_slug, public=True, today=TODAY)
-        assert cached_goal_detail(first.status.goal_slug, public=True, today=TODAY) is goal
         assert cached_measure_detail("no-such-measure", public=True, today=TODAY) is None
-        assert cached_measure_detail("no-such-measure", public=True, today=TODAY) is None
+    for call, expected in (
+        (lambda: cached_measure_detail(slug, public=False, today=TODAY), first),
+        (lambda: cached_goal_detail(first.status.goal_slug, public=True, today=TODAY), goal),
+        (lambda: cached_measure_detail("no-such-measure", public=True, today=TODAY), None),
+    ):
+        again, statements = _reads(app, call)
+        assert again == expected and _only_the_data_version(statements), statements
+    with app.server.app_context():
         public_before = cached_measure_detail(slug, public=True, today=TODAY)
         waiting = [p for p in first.values if p.state == "submitted"]
         assert waiting, "the seed needs a figure of this measure awaiting approval"
@@ -70,6 +98,6 @@ def test_goal_and_measure_details_are_cached_by_data_version_and_absent_slugs_to
             approve_value(session, admin, measurement_id=row.id, expected_version=row.version)
             session.commit()
         public_after = cached_measure_detail(slug, public=True, today=TODAY)
-        assert public_after is not public_before
+        assert public_after != public_before
         assert public_after.values[-1] == type(waiting[-1])(waiting[-1].period, waiting[-1].value, "approved")
     app.server.extensions[EXTENSION_KEY].engine.dispose()

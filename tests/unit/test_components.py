@@ -1,7 +1,6 @@
 """Pure layout pieces: what a reader sees for a measure."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from layouts._components import nav_links, reason_beside_name, status_badge
@@ -18,7 +17,7 @@ def _measure(**changes) -> MeasureStatus:
         freshness="current", progress=0.6, expected=58, reason="Homes repaired: 60, up from 0 toward 100.",
         forecast=None, history=(),
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def test_reason_beside_name_drops_the_repeated_name_and_capitalises():

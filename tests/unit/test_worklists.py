@@ -1,7 +1,6 @@
 """models/worklists.py: what each person may enter, stored values, the approvals queue and the dashboard ordering."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 import pytest
@@ -204,12 +203,12 @@ def test_worst_first_orders_by_concern(session):
 def test_concern_ranks_late_figures_after_at_risk_and_before_good_news(session):
     """Off track, at risk, overdue, due, no data, on track: in that order."""
     sample = overview(session, today=TODAY).measures[0]
-    at_risk = dataclasses.replace(sample, status="at_risk", freshness="current")
-    overdue = dataclasses.replace(sample, status="on_track", freshness="overdue")
-    due = dataclasses.replace(sample, status="achieved", freshness="due")
-    no_data = dataclasses.replace(sample, status="no_data", freshness="current")
-    on_track = dataclasses.replace(sample, status="on_track", freshness="current")
-    off_track = dataclasses.replace(sample, status="off_track", freshness="overdue")
+    at_risk = sample._replace(status="at_risk", freshness="current")
+    overdue = sample._replace(status="on_track", freshness="overdue")
+    due = sample._replace(status="achieved", freshness="due")
+    no_data = sample._replace(status="no_data", freshness="current")
+    on_track = sample._replace(status="on_track", freshness="current")
+    off_track = sample._replace(status="off_track", freshness="overdue")
     shuffled = [on_track, due, no_data, overdue, off_track, at_risk]
     assert worst_first(shuffled) == [off_track, at_risk, overdue, due, no_data, on_track]
 
