@@ -19,9 +19,11 @@ the last write that committed:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
+from typing import Any
 
 from flask import Flask
 from redis import Redis
@@ -62,8 +64,11 @@ class SharedVersion:
             # Short timeouts, as the shared cache's: Redis only speeds this up, the database is the truth.
             self.client = Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
             self._store = self.client.register_script(STORE_IF_UNCHANGED)
+            self._mget = self.client.connection_pool.make_connection().pack_command(
+                "MGET", self.key, self.generation_key)  # packing needs no connection to be open
         self._resting_until = 0.0
         self._failing = False
+        self._local = threading.local()
 
     def read_database(self) -> int:
         """The committed data version, from the database (raises SQLAlchemyError when it is away)."""
@@ -76,8 +81,8 @@ class SharedVersion:
         if self.client is None or time.monotonic() < self._resting_until:
             return self.read_database()
         try:
-            copy, generation = self.client.mget(self.key, self.generation_key)
-        except RedisError as error:
+            copy, generation = self._ask(self._mget)
+        except (RedisError, OSError) as error:
             self._rest(error)
             return self.read_database()
         if copy is not None:
@@ -89,6 +94,26 @@ class SharedVersion:
         except RedisError as error:
             self._rest(error)
         return version
+
+    def _ask(self, packed: list[bytes]) -> Any:
+        """One packed command on this thread's own Redis connection.
+
+        The client's pool, retries and hooks cost three times the CPU of the round trip itself (measured: 167 against
+        49 microseconds), and this read is on every kept answer; the connection still speaks, parses and
+        authenticates as redis-py's own.
+        """
+        assert self.client is not None
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.pid != os.getpid():  # none yet, or inherited across a fork
+            connection = self.client.connection_pool.make_connection()
+            self._local.connection, self._local.pid = connection, os.getpid()
+        try:
+            connection.send_packed_command(packed, check_health=False)
+            return connection.read_response()
+        except BaseException:
+            connection.disconnect()
+            self._local.connection = None
+            raise
 
     def changed(self) -> None:
         """A write that bumped the version has committed: drop the copy so the next reader takes the database's."""
