@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+import data_version
 from extensions import database, db_session
 from models.org import ROLES
 
@@ -136,6 +137,7 @@ def register(server: Flask) -> None:
             except BackupError as error:
                 click.echo(f"Nothing was restored: {error}", err=True)
                 sys.exit(1)
+            data_version.changed(server)  # written on a plain connection: no session commit told the readers
         click.echo(f"Restored {path}: {summary.text()}")
 
     @server.cli.command("create-user")

@@ -3,25 +3,36 @@
 A resident's page view asks the same few things: the overview for a month, a measure's page, a goal's page and the
 page frame at `/`. Their answers change only when the data does (the data version) or the code does, so the
 finished JSON (and its gzip) is kept per data version, request and encoding, in this process and in the shared
-cache: a repeated request costs one data-version read and a dictionary look-up, with no component building, JSON
-encoding or compression. Only public outputs are kept (the same for everyone); the guard has already run.
+cache: a repeated request costs a data-version read (Redis, see data_version.py) and a dictionary look-up, with no
+component building, JSON encoding or compression. Only public outputs are kept (the same for everyone); the guard
+has already run.
+
+In front of Flask, `KeptAnswers` repeats the very bytes and headers Flask sent for such a kept answer to the next
+anonymous, same-site request of the same kind, without running Flask at all (no session, login, guard or header
+hooks): what is left of a kept answer is then the data-version read.
 """
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
 
 import dash
-from flask import Response, current_app, g, request
-from sqlalchemy import select
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
 
-from extensions import cache, database
+import data_version
+from callbacks.guard import ANONYMOUS_BODY_LIMIT
+from extensions import cache
 from layouts import ids
 from models import clock
-from models.audit import DataVersion
 from models.progress import last_complete_month
 
 # Kept per process in front of the shared cache; a key names its data version, so a copy is never stale.
@@ -31,8 +42,10 @@ _LOCK = threading.Lock()
 GZIP_LEVEL = 6  # flask-compress's default: the same bytes it would send
 JSON = "application/json"
 INDEX_KEY = "index:"
-# models.audit.current_data_version's query, run on a plain connection.
-VERSION_QUERY = select(DataVersion.version).where(DataVersion.id == 1)
+# Set in the WSGI environ: the key of the kept answer Flask served (so KeptAnswers may repeat it), and the data
+# version KeptAnswers already read for the request (False: the database did not answer).
+SERVED_KEY = "recoverystat.kept_key"
+VERSION_READ = "recoverystat.data_version"
 
 
 def _month_key(value: object) -> str:
@@ -72,15 +85,22 @@ def request_name(body: object) -> str | None:
     return None if name is None else f"{output}:{name}"
 
 
-def _key(name: str) -> str | None:
-    try:
-        # One Core round trip, no ORM session: this read is most of what a kept answer costs.
-        with database().engine.connect() as connection:
-            version = connection.execute(VERSION_QUERY).scalar() or 1
-    except SQLAlchemyError:
-        return None  # the database is down: let the callback run and report it the way every callback does
+def response_key(prefix: str, version: int, name: str) -> str:
+    """Where the answer named `name` is kept under a data version."""
     # Statuses depend on the day (a figure becomes overdue), so the day is part of the key too.
-    return f"{current_app.config['CACHE_KEY_PREFIX']}v{version}:response:{clock.today().isoformat()}:{name}"
+    return f"{prefix}v{version}:response:{clock.today().isoformat()}:{name}"
+
+
+def _key(name: str) -> str | None:
+    version = request.environ.get(VERSION_READ)
+    if version is None:
+        try:
+            version = data_version.shared_version(current_app).current()
+        except SQLAlchemyError:
+            version = False
+    if version is False:
+        return None  # the database is down: let the callback run and report it the way every callback does
+    return response_key(current_app.config["CACHE_KEY_PREFIX"], version, name)
 
 
 def _lookup(key: str, *, shared: bool = True) -> tuple[bytes, bytes] | None:
@@ -125,10 +145,159 @@ def clear_local() -> None:
     """Forget this process's copies (the shared cache keeps its own, under their data versions)."""
     with _LOCK:
         _LOCAL.clear()
+        front = list(_FRONTS)
+    for kept in front:
+        kept.clear()
+
+
+# A request's kind, as far as the bytes and headers of its kept answer can differ: the encodings it accepts (the
+# body and Content-Encoding), how it reached the server (Talisman's HTTPS rules) and what it sent.
+VARIANT = ("HTTP_ACCEPT_ENCODING", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "wsgi.url_scheme", "SCRIPT_NAME",
+           "CONTENT_TYPE")
+# At most this many bytes of repeated answers per app and process (the least recently used go first).
+FRONT_BUDGET = 8 * 1024 * 1024
+_FRONTS: weakref.WeakSet[KeptAnswers] = weakref.WeakSet()
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+class KeptAnswers:
+    """WSGI middleware in front of Flask: repeats a kept public answer, byte for byte, without running Flask.
+
+    It answers only what it can tell is anonymous and same-site (no session or remember-me cookie, no Authorization
+    header, no other site's Origin or Sec-Fetch-Site), a POST of a kept public callback (CACHEABLE) or a GET of `/`
+    without a query, and only with an answer Flask itself served from the kept responses (marked in the environ) to
+    a request of the same kind and under the same key (data version, day, callback and input). Every other request,
+    and the first of each kind, goes to Flask untouched (a body read here is handed on whole).
+    """
+
+    def __init__(self, app: dash.Dash, wsgi_app: Callable[..., Iterable[bytes]]):
+        server: Flask = app.server
+        self.app = wsgi_app
+        self.version = data_version.install(server)
+        self.prefix = server.config["CACHE_KEY_PREFIX"]
+        self.update_path = app.config.routes_pathname_prefix + "_dash-update-component"
+        self.index_path = app.config.routes_pathname_prefix
+        self.private_cookies = frozenset({server.config["SESSION_COOKIE_NAME"],
+                                          server.config.get("REMEMBER_COOKIE_NAME", "remember_token")})
+        self._answers: OrderedDict[tuple[str, tuple], Answer] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        with _LOCK:
+            _FRONTS.add(self)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Answer a kept request from memory, or hand it to Flask (keeping what Flask answers from its cache)."""
+        found = self._identify(environ)
+        if found is None:
+            return self.app(environ, start_response)
+        with self._lock:
+            answer = self._answers.get(found)
+            if answer is not None:
+                self._answers.move_to_end(found)
+        if answer is not None:
+            status, headers, body = answer
+            start_response(status, list(headers))
+            return [body]
+        seen: dict[str, Any] = {}
+
+        def watch(status: str, headers: list[tuple[str, str]], exc_info=None):
+            seen["status"], seen["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, watch)
+        if (environ.get(SERVED_KEY) != found[0] or not str(seen.get("status", "")).startswith("200 ")
+                or any(name.lower() == "set-cookie" for name, _ in seen["headers"])):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._keep(found, (seen["status"], seen["headers"], body))
+        return [body]
+
+    def clear(self) -> None:
+        """Forget every repeated answer."""
+        with self._lock:
+            self._answers.clear()
+            self._bytes = 0
+
+    def _keep(self, found: tuple[str, tuple], answer: Answer) -> None:
+        size = len(answer[2])
+        if size > FRONT_BUDGET // 4:
+            return
+        with self._lock:
+            previous = self._answers.pop(found, None)
+            if previous is not None:
+                self._bytes -= len(previous[2])
+            self._answers[found] = answer
+            self._bytes += size
+            while self._bytes > FRONT_BUDGET:
+                _, dropped = self._answers.popitem(last=False)
+                self._bytes -= len(dropped[2])
+
+    def _identify(self, environ: dict[str, Any]) -> tuple[str, tuple] | None:
+        """(the key Flask keeps the answer under, the request's kind), or None when Flask must answer."""
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if environ.get("QUERY_STRING") or "HTTP_AUTHORIZATION" in environ:
+            return None
+        if method == "GET" and path == self.index_path:
+            name = "index"
+        elif method == "POST" and path == self.update_path:
+            name = None
+        else:
+            return None
+        if self._signed_in(environ) or self._cross_site(environ):
+            return None
+        if name is None:
+            name = self._callback_name(environ)
+            if name is None:
+                return None
+        variant = tuple(environ.get(field) for field in VARIANT)
+        if name == "index":
+            return INDEX_KEY, variant
+        try:
+            version = self.version.current()
+        except SQLAlchemyError:
+            environ[VERSION_READ] = False
+            return None
+        environ[VERSION_READ] = version
+        return response_key(self.prefix, version, name), variant
+
+    def _signed_in(self, environ: dict[str, Any]) -> bool:
+        cookies = environ.get("HTTP_COOKIE")
+        return bool(cookies) and not self.private_cookies.isdisjoint(parse_cookie(cookies))
+
+    @staticmethod
+    def _cross_site(environ: dict[str, Any]) -> bool:
+        # api.hardening refuses these for writes; let it judge them, and never repeat an answer to another site.
+        fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            return True
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None:
+            return False
+        return origin == "null" or urlsplit(origin).netloc.lower() != str(environ.get("HTTP_HOST", "")).lower()
+
+    @staticmethod
+    def _callback_name(environ: dict[str, Any]) -> str | None:
+        length = environ.get("CONTENT_LENGTH") or ""
+        content_type = str(environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+        if not length.isdigit() or not 0 < int(length) <= ANONYMOUS_BODY_LIMIT or content_type != JSON:
+            return None
+        body = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(body)  # Flask reads the same bytes if it has to answer
+        try:
+            return request_name(json.loads(body))
+        except (ValueError, RecursionError):
+            return None
 
 
 def register(app: dash.Dash) -> None:
-    """Serve kept answers before Dash runs, and keep the answers Dash gives to requests that missed."""
+    """Serve kept answers before Dash runs, keep the answers Dash gives to requests that missed, and put
+    KeptAnswers in front of Flask."""
+    app.server.wsgi_app = KeptAnswers(app, app.server.wsgi_app)  # type: ignore[method-assign]
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
     index_path = app.config.routes_pathname_prefix
 
@@ -150,6 +319,7 @@ def register(app: dash.Dash) -> None:
             return None
         entry = _lookup(key, shared=name != "index")
         if entry is not None:
+            request.environ[SERVED_KEY] = key
             return _respond(entry, mimetype)
         g.response_cache_key = key
         return None

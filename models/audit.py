@@ -1,6 +1,8 @@
 """Accountability: the audit trail of every action and the data version that keys every cache."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,14 +15,23 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    event,
     func,
     select,
     update,
 )
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import history_guard
 from models.base import Base, utcnow
+
+log = logging.getLogger("recoverystat.data_version")
+# Set in a session's info by bump_data_version; read (and cleared) when its outermost transaction ends.
+_BUMPED = "recoverystat.data_version_bumped"
+# Called with the engine after a transaction that bumped the data version has committed (see on_version_committed).
+_COMMITTED: list[Callable[[Engine], None]] = []
 
 
 class AuditEvent(Base):
@@ -78,6 +89,7 @@ def record_audit(
 
 def bump_data_version(session: Session) -> None:
     """Increase the data version inside the caller's transaction (creating the row on first use)."""
+    session.info[_BUMPED] = True
     result = session.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
     if cast(CursorResult, result).rowcount == 0:
         session.add(DataVersion(id=1, version=2))
@@ -87,6 +99,40 @@ def bump_data_version(session: Session) -> None:
 def current_data_version(session: Session) -> int:
     """The committed data version (1 before any write)."""
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 1
+
+
+def on_version_committed(listener: Callable[[Engine], None]) -> None:
+    """Call `listener(engine)` each time a transaction that bumped the data version has committed.
+
+    It runs inside `Session.commit()`, after the database committed and before commit() returns, so whatever it
+    does (the web side drops its shared copy of the version) is done before the writer answers anyone.
+    """
+    if listener not in _COMMITTED:
+        _COMMITTED.append(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _version_committed(session: Session) -> None:
+    # SQLAlchemy also reports a savepoint's release as a commit: wait for the outermost transaction.
+    if session.in_nested_transaction() or not session.info.pop(_BUMPED, False):
+        return
+    try:
+        bind = session.get_bind()
+    except UnboundExecutionError:
+        return
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    for listener in list(_COMMITTED):
+        try:
+            listener(engine)
+        except Exception:  # the write has committed: a listener's failure must not turn it into an error
+            log.exception("after-commit listener of the data version failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _version_rolled_back(session: Session) -> None:
+    # A savepoint's rollback leaves the outer transaction's bump in place (a spare notice later is harmless).
+    if not session.in_nested_transaction():
+        session.info.pop(_BUMPED, None)
 
 
 history_guard.install(cast(Table, AuditEvent.__table__))

@@ -12,8 +12,8 @@ object (milliseconds, bytes, seconds, plain ratios; null where a feature does no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
-import importlib.util
 import json
 import os
 import secrets
@@ -288,18 +288,23 @@ def save_50_values_ms(url: str) -> tuple[float | None, str]:
         engine.dispose()
 
 
-def import_10000_rows_s(url: str) -> tuple[float | None, str]:
-    """Seconds to import a 10,000-row file through models.importer when it exists (else None and why)."""
-    if importlib.util.find_spec("models.importer") is None:
-        return None, "no importer (models/importer.py) yet"
-    from models import importer
+def import_rows_s(admin_url: str, rows: int) -> tuple[float | None, str, dict | None]:
+    """Seconds to apply a `rows`-row file through the importer (tests/benchmark_import.py: a seeded scratch
+    PostgreSQL database, one transaction, committed); (seconds when rows is 10,000 else None, what happened, every
+    figure)."""
+    import benchmark_import
 
-    hook = getattr(importer, "benchmark_import", None)
-    if hook is None:
-        return None, "models.importer has no benchmark_import(database_url, rows) hook"
-    started = time.perf_counter()
-    hook(url, 10_000)
-    return round(time.perf_counter() - started, 2), "models.importer.benchmark_import"
+    database = ScratchPostgres(admin_url)
+    clock.set_today(benchmark_import.TODAY)  # the file's months and the seed's measures are judged on its day
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # its step lines are progress: stdout is the table and JSON
+            figures = benchmark_import.run(database.url, rows)
+    finally:
+        clock.set_today(None)
+        database.drop()
+    text = (f"{rows:,} rows on PostgreSQL through tests/benchmark_import.py: preview {figures['preview']} s, "
+            f"apply {figures['apply']} s, the same file again {figures['apply again']} s")
+    return (figures["apply"] if rows == 10_000 else None), text, figures
 
 
 def browser_figures(base_url: str, timeout_s: float) -> dict:
@@ -400,7 +405,6 @@ def served(args: Namespace, admin_url: str, redis_url: str | None) -> dict:
             out["browser"] = browser_figures(app_server.url, args.render_timeout)
             out["browser"]["measures"] = args.measures
         out["save_50"] = save_50_values_ms(database.url)
-        out["import_10000"] = import_10000_rows_s(database.url)
     finally:
         for server in (bare_server, app_server):
             if server is not None:
@@ -440,7 +444,7 @@ def _ratio(top: float | None, bottom: float | None) -> float | None:
     return round(top / bottom, 4) if top is not None and bottom else None
 
 
-def summarize(args: Namespace, reads: dict, serving: dict | None) -> dict:
+def summarize(args: Namespace, reads: dict, serving: dict | None, imported: tuple | None = None) -> dict:
     """The JSON object of the last line: the issue's keys first, then the detail."""
     large, small = str(args.measures), str(args.growth_small)
 
@@ -464,7 +468,7 @@ def summarize(args: Namespace, reads: dict, serving: dict | None) -> dict:
                                           query("sqlite_short_history", large, "median_ms")),
         "public_first_load_gzip_bytes": browser.get("bytes"),
         "save_50_values_ms": (serving.get("save_50") or (None,))[0],
-        "import_10000_rows_s": (serving.get("import_10000") or (None,))[0],
+        "import_10000_rows_s": imported[0] if imported else None,
         "worker_rss_mb": max(rss) if rss else None,
         "public_render_ms_1000": browser.get("render_ms") if args.measures == 1000 else None,
     }
@@ -472,8 +476,8 @@ def summarize(args: Namespace, reads: dict, serving: dict | None) -> dict:
         "sizes": {"measures": args.measures, "months": args.months, "departments": args.departments,
                   "growth_from_measures": args.growth_small, "growth_from_months": args.growth_months_small,
                   "quick": args.quick},
-        "served": {k: v for k, v in serving.items() if k not in ("save_50", "import_10000")},
-        "save_50": serving.get("save_50"), "import_10000": serving.get("import_10000"),
+        "served": {k: v for k, v in serving.items() if k != "save_50"},
+        "save_50": serving.get("save_50"), "import_10000": imported,
         "read_path": reads, "load_average": load_average(), "cpus": os.cpu_count(),
     }
     return result
@@ -515,7 +519,7 @@ def table(args: Namespace, summary: dict) -> str:
     if detail.get("save_50"):
         lines.append(f"  save 50 values: {detail['save_50'][1]}")
     if detail.get("import_10000"):
-        lines.append(f"  import 10,000 rows: {detail['import_10000'][1]}")
+        lines.append(f"  import: {detail['import_10000'][1]}")
     browser = served_figures.get("browser")
     if browser:
         lines.append(f"  browser at {browser.get('measures')} measures: {browser}")
@@ -549,6 +553,10 @@ def parse_args(argv: list[str] | None = None) -> Namespace:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     parser.add_argument("--no-served", action="store_true", help="skip gunicorn, wrk and the browser")
     parser.add_argument("--no-read-path", action="store_true", help="skip the read-path and growth timings")
+    parser.add_argument("--import-rows", type=int, default=10_000,
+                        help="rows of the import benchmark (default 10000, quick too; import_10000_rows_s is null "
+                             "for any other number, whose figures are in the detail)")
+    parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
     parser.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="admin URL of PostgreSQL (default $TEST_DATABASE_URL); scratch databases are created "
@@ -577,7 +585,13 @@ def main(argv: list[str] | None = None) -> int:
         log("served figures skipped: wrk is not installed (apt-get install wrk)")
     else:
         serving = served(args, args.postgres_url, os.environ.get("REDIS_URL"))
-    summary = summarize(args, reads, serving)
+    imported = None
+    if args.no_import or not args.postgres_url:
+        log("import figures skipped" + (" (--no-import)" if args.no_import else ": set TEST_DATABASE_URL"))
+    else:
+        log(f"import: {args.import_rows:,} rows through tests/benchmark_import.py")
+        imported = import_rows_s(args.postgres_url, args.import_rows)
+    summary = summarize(args, reads, serving, imported)
     print(table(args, summary))
     print(json.dumps(summary, default=str), flush=True)
     return 0

@@ -21,7 +21,7 @@ from bench_served import KEYS  # noqa: E402
 # e2e suite's business and are left out here.
 SMOKE = ["--quick", "--measures", "20", "--months", "12", "--departments", "4", "--growth-small", "10",
          "--growth-months-small", "6", "--repeat", "2", "--duration", "1", "--rss-requests", "20",
-         "--rss-top-up-s", "1", "--no-browser"]
+         "--rss-top-up-s", "1", "--no-browser", "--import-rows", "200"]
 
 
 @pytest.mark.services
@@ -41,6 +41,10 @@ def test_the_benchmark_runs_and_ends_with_the_json_line():
     for key in ("public_callback_rps", "bare_route_rps", "public_callback_rps_ratio", "worker_rss_mb",
                 "save_50_values_ms", "overview_p95_ms_sqlite", "overview_p95_ms_postgres"):
         assert isinstance(figures[key], int | float), (key, figures[key])
+    # Another number of rows than 10,000: the key stays null and the detail says what was measured.
+    assert figures["import_10000_rows_s"] is None
+    seconds, _, imported = figures["detail"]["import_10000"]
+    assert seconds is None and imported["rows"] == 200 and isinstance(imported["apply"], int | float)
     served = figures["detail"]["served"]
     assert served["public_callback"]["non_2xx"] == 0 and served["bare_route"]["non_2xx"] == 0
     assert set(served) >= {"public_callback", "measure_callback", "api_measures", "index", "bare_route"}
