@@ -200,7 +200,7 @@ def goal_table_html(goals: list[GoalStatus]) -> str:
     goal's page (`dccLink`: Dash's own link, so the page opens without reloading). Every catalog text is escaped."""
     count = len(goals)
     rows = "".join(
-        f'<tr><th scope="row"><dccLink href="/goals/{_text(goal.slug)}" children="{_text(goal.title)}"></dccLink></th>'
+        f'<tr><th scope="row"><dccLink href="/goals/{_text(goal.slug)}">{_text(goal.title)}</dccLink></th>'
         f'<td class="goal-status-cell status-{goal.status}">{_text(STATUS_LABELS[goal.status])}</td>'
         f"<td>{_text(status_counts_text(goal))}</td></tr>"
         for goal in goals
@@ -228,8 +228,7 @@ def goal_table(goals: list[GoalStatus]) -> html.Section:
             html.H2("More goals", id=GOAL_TABLE_HEADING, className="h4 mt-4"),
             html.Div(
                 dcc.Markdown(goal_table_html(goals), dangerously_allow_html=True, className="goal-table-wrap"),
-                className="table-responsive", tabIndex="0", role="region",
-                **{"aria-labelledby": GOAL_TABLE_HEADING},
+                className="table-responsive",  # scrolls sideways on a phone; its links take keyboard focus
             ),
         ],
         className="goal-digest", **{"aria-labelledby": GOAL_TABLE_HEADING},
