@@ -190,6 +190,9 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(ROOT / "layouts"),
         assets_folder=str(ROOT / "assets"),
+        # plotly.js (vendored partial bundle) is not put in every page's head: dcc.Graph loads it the first
+        # time a page draws a chart (assets/plotly-loader.js names it), so pages without charts skip ~400 kB.
+        assets_ignore=r"plotly-basic-.*\.js$",
         title="RecoveryStat",
         update_title=None,
         serve_locally=True,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from html import escape
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -57,32 +58,35 @@ def progress_bar(measure: MeasureStatus) -> html.Div | None:
     if measure.progress is None:
         return None
     percent = round(measure.progress * 100)
+    # One element: the filled part is a background gradient, so a card costs one component here, not two.
     return html.Div(
-        html.Div(className="progress-bar", style={"width": f"{percent}%"}),
-        className="progress mt-2",
+        className="progress progress-flat mt-2",
         role="progressbar",
+        style={"backgroundImage": f"linear-gradient(to right, var(--bs-progress-bar-bg) {percent}%, "
+                                  f"transparent {percent}%)"},
         **{"aria-label": f"Progress toward the target of {measure.name}", "aria-valuenow": str(percent),
            "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuetext": f"{percent}% of the way to the target"},
     )
 
 
-@lru_cache(maxsize=1024)
-def _sparkline_json(measure: MeasureStatus) -> dict:
-    """A card's sparkline as plain JSON, built once per measure status (a status is immutable and hashable)."""
-    from layouts.figures import sparkline
+@lru_cache(maxsize=2048)
+def _sparkline_src(measure: MeasureStatus) -> str:
+    """A card's sparkline as an SVG data URI, built once per measure status (a status is immutable and hashable)."""
+    from layouts.figures import sparkline_data_uri
 
-    return sparkline(measure).to_plotly_json()
+    return sparkline_data_uri(measure)
 
 
-def card_sparkline(measure: MeasureStatus) -> html.Div:
-    """The recent trend as a small static chart, named in words for screen readers."""
+def card_sparkline(measure: MeasureStatus) -> html.Img:
+    """The recent trend as a small static SVG image, named in words by its text alternative.
+
+    An image, not a plotly graph: the browser draws it with no chart library, and a card stays one component here
+    (the page's render time grows with the square of its Dash components).
+    """
     from layouts.figures import sparkline_label
 
-    return html.Div(
-        dcc.Graph(figure=_sparkline_json(measure), config={"staticPlot": True, "displayModeBar": False},
-                  style={"height": "44px"}, className="sparkline"),
-        role="img", className="sparkline-wrap mb-2", **{"aria-label": sparkline_label(measure)},
-    )
+    return html.Img(src=_sparkline_src(measure), alt=sparkline_label(measure), className="sparkline mb-2",
+                    height=44)
 
 
 def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Article:
@@ -95,6 +99,7 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
         flags.append(html.Span("Not published", className="badge text-bg-light border ms-2"))
     if internal and measure.latest_state == "submitted":
         flags.append(html.Span("Awaiting approval", className="badge text-bg-light border ms-2"))
+    # Plain strings wherever the markup allows: every Dash component costs the browser time on the busiest page.
     return html.Article(
         [
             html.H3(measure.name if internal else dcc.Link(measure.name, href=f"/measures/{measure.slug}"),
@@ -105,7 +110,7 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
             html.Dl(
                 [
                     html.Dt("Latest", className="col-5 col-sm-4 fw-normal text-body-secondary"),
-                    html.Dd([value, html.Span(f" ({month_label(measure.latest_period)})")], className="col-7 col-sm-8 mb-1"),
+                    html.Dd(f"{value} ({month_label(measure.latest_period)})", className="col-7 col-sm-8 mb-1"),
                     html.Dt("Target", className="col-5 col-sm-4 fw-normal text-body-secondary"),
                     html.Dd(f"{target} by {month_label(measure.target_period)}", className="col-7 col-sm-8 mb-1"),
                 ],
@@ -120,8 +125,8 @@ def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Arti
                     html.Summary(["How this is counted and where it comes from",
                                   html.Span(f": {measure.name}", className="visually-hidden")]),
                     html.P(measure.definition, className="mb-1"),
-                    html.P(f"Reported by {measure.department_name}. Data source: {measure.data_source}.", className="mb-1"),
-                    html.P(f"Baseline and target: {measure.citation}.", className="mb-0"),
+                    html.P(f"Reported by {measure.department_name}. Data source: {measure.data_source}. "
+                           f"Baseline and target: {measure.citation}.", className="mb-0"),
                 ],
                 className="small mt-2",
             ),
@@ -168,25 +173,65 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
             goal_status_line(goal),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
-            dbc.Row([dbc.Col(measure_card(m, internal=internal), md=6, xl=4, className="mb-3") for m in goal.measures]),
+            # A CSS grid (1, 2 or 3 columns by width) rather than a row of columns: one component per card, not two.
+            html.Div([measure_card(m, internal=internal) for m in goal.measures], className="measure-grid mb-3"),
         ],
         **{"aria-labelledby": heading_id},
     )
 
 
-def goal_digest(goal: GoalStatus) -> html.Section:
-    """A goal in brief: its title, status line and summary, and a link to its page with every measure's card."""
-    heading_id = f"goal-{goal.slug}"
+def status_counts_text(goal: GoalStatus) -> str:
+    """A goal's measures counted by status, in words: "10 measures: 3 on track, 2 at risk, 5 off track"."""
     count = len(goal.measures)
+    counted = [f"{n} {STATUS_LABELS[s].lower()}" for s, n in goal.status_counts.items() if n]
+    return f"{count} measure{'s' if count != 1 else ''}" + (f": {', '.join(counted)}" if counted else "")
+
+
+GOAL_TABLE_HEADING = "goal-table-heading"
+
+
+def _text(value: str) -> str:
+    """Catalog text as HTML text: escaped, on one line (a blank line would end the HTML block in Markdown)."""
+    return escape(" ".join(str(value).split()), quote=True)
+
+
+def goal_table_html(goals: list[GoalStatus]) -> str:
+    """The goal table's HTML: a caption, column headers, and a row per goal headed by its title, which links to the
+    goal's page (`dccLink`: Dash's own link, so the page opens without reloading). Every catalog text is escaped."""
+    count = len(goals)
+    rows = "".join(
+        f'<tr><th scope="row"><dccLink href="/goals/{_text(goal.slug)}">{_text(goal.title)}</dccLink></th>'
+        f'<td class="goal-status-cell status-{goal.status}">{_text(STATUS_LABELS[goal.status])}</td>'
+        f"<td>{_text(status_counts_text(goal))}</td></tr>"
+        for goal in goals
+    )
+    return (
+        '<table class="table table-sm goal-table caption-top mb-0">'
+        f"<caption>{count} more goal{'s' if count != 1 else ''}: the status of each (the weakest of its measures "
+        "with data) and its measures by status. A goal's page shows every measure.</caption>"
+        '<thead><tr><th scope="col">Goal</th><th scope="col">Goal status</th>'
+        '<th scope="col">Measures by status</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def goal_table(goals: list[GoalStatus]) -> html.Section:
+    """Goals in brief, as one table: each goal's title (linking to its page, which has every measure's card), its
+    status in words and its measures counted by status.
+
+    The table is one Markdown component holding escaped HTML rather than a component per cell: the browser's time
+    to draw the page grows with the square of its Dash components (each new one notifies every other), and a
+    state-wide program has a hundred goals.
+    """
     return html.Section(
         [
-            html.H2(dcc.Link(goal.title, href=f"/goals/{goal.slug}"), id=heading_id, className="h4 mt-4"),
-            goal_status_line(goal),
-            html.P(goal.summary, className="lead fs-6 mb-1"),
-            html.P(dcc.Link(f"See the {count} measure{'s' if count != 1 else ''} of this goal",
-                            href=f"/goals/{goal.slug}"), className="mb-3"),
+            html.H2("More goals", id=GOAL_TABLE_HEADING, className="h4 mt-4"),
+            html.Div(
+                dcc.Markdown(goal_table_html(goals), dangerously_allow_html=True, className="goal-table-wrap"),
+                className="table-responsive",  # scrolls sideways on a phone; its links take keyboard focus
+            ),
         ],
-        className="goal-digest", **{"aria-labelledby": heading_id},
+        className="goal-digest", **{"aria-labelledby": GOAL_TABLE_HEADING},
     )
 
 
@@ -194,17 +239,19 @@ def overview_sections(data: Overview, *, internal: bool = False, card_budget: in
     """Status summary plus every goal section, or a clear message when nothing is published.
 
     With `card_budget`, goals show their measures' cards while the cards shown so far stay within the budget; that
-    goal and every later one are then shown in brief, linking to their pages (a state-wide program's page would
+    goal and every later one are then listed in one table, linking to their pages (a state-wide program's page would
     otherwise be a thousand cards that a browser cannot draw quickly).
     """
     if not data.goals:
         return [dbc.Alert("No goals are published yet. Check back after the next monthly update.", color="info")]
-    sections, shown, brief = [], 0, False
+    sections, shown, brief = [], 0, []
     for goal in data.goals:
-        brief = brief or (card_budget is not None and shown + len(goal.measures) > card_budget)
-        sections.append(goal_digest(goal) if brief else goal_section(goal, internal=internal))
-        shown += 0 if brief else len(goal.measures)
-    return [status_summary(data.status_counts, data.as_of), *sections]
+        if brief or (card_budget is not None and shown + len(goal.measures) > card_budget):
+            brief.append(goal)
+            continue
+        sections.append(goal_section(goal, internal=internal))
+        shown += len(goal.measures)
+    return [status_summary(data.status_counts, data.as_of), *sections, *([goal_table(brief)] if brief else [])]
 
 
 def month_options(today: date, earliest: date | None = None) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import quote
 
 import plotly.graph_objects as go
 
@@ -348,3 +349,45 @@ def sparkline_label(data: MeasureDetail | MeasureStatus) -> str:
         return f"Trend: one figure so far, {format_value(last, status.unit, status.decimals)} in {format_month(last_month)}."
     return (f"Trend: from {format_value(first, status.unit, status.decimals)} in {format_month(first_month)} "
             f"to {format_value(last, status.unit, status.decimals)} in {format_month(last_month)}.")
+
+
+# The card sparkline as a small static SVG: drawn by the browser as an image, with no chart library and no script.
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 240, 44, 4
+
+
+def sparkline_svg(data: MeasureDetail | MeasureStatus | Sequence[tuple[date, float]]) -> str:
+    """The sparkline as an SVG document: the recent figures as a line, the latest one marked; empty without figures.
+
+    Months are spaced by calendar distance (a missing month leaves a gap in spacing, as on a date axis).
+    """
+    history = _history_of(data)
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" '
+           f'width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" preserveAspectRatio="none">')
+    if not history:
+        return svg + "</svg>"
+    first_month = history[0][0]
+    span_x = max(months_between(first_month, history[-1][0]), 1)
+    values = [v for _, v in history]
+    low, high = min(values), max(values)
+    span_y = (high - low) or 1.0
+    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_PAD, SPARK_HEIGHT - 2 * SPARK_PAD
+
+    def point(month: date, value: float) -> tuple[float, float]:
+        x = SPARK_PAD + inner_w * (months_between(first_month, month) / span_x if len(history) > 1 else 1.0)
+        y = SPARK_PAD + inner_h * ((high - value) / span_y if high != low else 0.5)
+        return round(x, 1), round(y, 1)
+
+    points = [point(m, v) for m, v in history]
+    last_x, last_y = points[-1]
+    if len(points) > 1:
+        line = " ".join(f"{x:g},{y:g}" for x, y in points)
+        svg += (f'<polyline points="{line}" fill="none" stroke="{BLUE}" stroke-width="2" '
+                'stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"/>')
+    # The latest figure: a zero-length stroke with round caps stays a round dot however the image is stretched.
+    return svg + (f'<path d="M{last_x:g} {last_y:g}h0" stroke="{BLUE}" stroke-width="6" stroke-linecap="round" '
+                  'vector-effect="non-scaling-stroke"/></svg>')
+
+
+def sparkline_data_uri(data: MeasureDetail | MeasureStatus | Sequence[tuple[date, float]]) -> str:
+    """The sparkline SVG as a `data:` URI for an <img> (the page's content security policy allows data: images)."""
+    return "data:image/svg+xml," + quote(sparkline_svg(data), safe=" =:/,\"'")

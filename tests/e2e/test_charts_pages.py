@@ -71,7 +71,9 @@ def http_status(live_server, path: str) -> int:
 def test_home_shows_a_sparkline_per_published_measure_and_links_to_every_measure_and_goal(page):
     page.goto("/")
     expect(page.locator(".measure-card")).to_have_count(len(PUBLIC_MEASURES))
-    expect(page.locator(".measure-card .sparkline .js-plotly-plot")).to_have_count(len(PUBLIC_MEASURES))
+    # Sparklines are static SVG images (no plotly graph on the page), each named by its trend in words.
+    expect(page.locator(".measure-card img.sparkline")).to_have_count(len(PUBLIC_MEASURES))
+    expect(page.locator(".js-plotly-plot")).to_have_count(0)
     for measure in PUBLIC_MEASURES:
         card = page.locator(f"#measure-{measure['slug']}")
         expect(card.get_by_role("link", name=measure["name"], exact=True)).to_have_attribute(
@@ -82,17 +84,24 @@ def test_home_shows_a_sparkline_per_published_measure_and_links_to_every_measure
             "href", f"/goals/{goal['slug']}")
 
 
-def test_plotly_comes_from_the_vendored_basic_bundle_only(page):
+def test_home_loads_no_plotly_and_chart_pages_only_the_vendored_basic_bundle(page):
+    """The public page draws no plotly chart and loads no plotly.js; a measure page loads the vendored partial bundle
+    when it draws its chart, never Dash's full bundle."""
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     page.goto("/")
-    expect(page.locator(".measure-card .sparkline .js-plotly-plot").first).to_be_visible()
-    plotly = [u for u in urls if "plotly" in u.lower()]
+    expect(page.locator(".measure-card img.sparkline")).to_have_count(len(PUBLIC_MEASURES))
+    page.wait_for_load_state("networkidle")
+    bundle = re.compile(r"plotly[^/]*\.min\.js")  # any plotly.js bundle: Dash's full one or the vendored one
+    assert not [u for u in urls if bundle.search(u)], urls
+    page.goto(f"/measures/{SCREENSHOT_MEASURE}")
+    expect(page.locator(".progress-chart .js-plotly-plot")).to_have_count(1)
+    plotly = [u for u in urls if bundle.search(u)]
     assert plotly and all("/assets/plotly-basic-" in u for u in plotly), plotly
 
 
 def test_home_first_load_stays_within_the_byte_budget(browser, live_server):
-    """Bytes Chromium receives for / until the charts are drawn, counted by the DevTools protocol."""
+    """Bytes Chromium receives for / until the sparklines are drawn, counted by the DevTools protocol."""
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -102,7 +111,7 @@ def test_home_first_load_stays_within_the_byte_budget(browser, live_server):
     cdp.on("Network.loadingFinished", lambda event: received.__setitem__(event["requestId"], event["encodedDataLength"]))
     try:
         page.goto("/")
-        expect(page.locator(".measure-card .sparkline .js-plotly-plot")).to_have_count(len(PUBLIC_MEASURES))
+        expect(page.locator(".measure-card img.sparkline")).to_have_count(len(PUBLIC_MEASURES))
         page.wait_for_load_state("networkidle")
         total = sum(received.values())
     finally:
@@ -186,7 +195,7 @@ def test_measure_page_fits_a_375px_phone(browser, live_server):
 def test_public_pages_have_no_axe_violations(page, axe, path, request):
     page.goto(path)
     if path == "/":
-        expect(page.locator(".measure-card .sparkline .js-plotly-plot").first).to_be_visible()
+        expect(page.locator(".measure-card img.sparkline").first).to_be_visible()
     elif "no-such" in path:
         expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
         forgive_own_404(request, page)

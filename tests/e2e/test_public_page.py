@@ -165,3 +165,57 @@ def test_readme_screenshot_matches_the_page(page, tmp_path):
     assert target.stat().st_size > 10_000
     assert SCREENSHOT.exists(), "docs/public-page.png is missing: run with UPDATE_SCREENSHOT=1"
     assert _png_size(SCREENSHOT) == _png_size(target) == (page.viewport_size["width"], page.viewport_size["height"])
+
+
+@pytest.fixture
+def small_card_budget(live_server, monkeypatch):
+    """The public page with a card budget that fits the first goal only, so every later goal is in the table.
+
+    The live server runs in this process: the budget is patched, and the data version bumped before and after so
+    no answer kept under the default budget is served (or kept for later tests)."""
+    from sqlalchemy.orm import Session
+
+    from callbacks import public, response_cache
+    from models.audit import bump_data_version
+    from models.base import make_engine
+
+    def bump() -> None:
+        engine = make_engine(live_server.database_url)
+        try:
+            with Session(engine) as session:
+                bump_data_version(session)
+                session.commit()
+        finally:
+            engine.dispose()
+        response_cache.clear_local()
+
+    first = [m for m in PUBLIC_MEASURES if m["goal"] == PUBLISHED_GOALS[0]["slug"]]
+    monkeypatch.setattr(public, "PUBLIC_CARD_BUDGET", len(first))
+    bump()
+    yield first
+    monkeypatch.undo()
+    bump()
+
+
+def test_goals_beyond_the_card_budget_are_one_accessible_table_with_status_words_and_links(page, axe,
+                                                                                          small_card_budget):
+    from models.progress import STATUS_LABELS
+
+    open_public_page(page)
+    expect(page.locator(".measure-card")).to_have_count(len(small_card_budget))
+    table = page.get_by_role("table")
+    expect(table).to_have_count(1)
+    expect(table.locator("caption")).to_contain_text(f"{len(PUBLISHED_GOALS) - 1} more goals")
+    expect(table.locator("thead th[scope='col']")).to_have_text(["Goal", "Goal status", "Measures by status"])
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(len(PUBLISHED_GOALS) - 1)
+    for index, goal in enumerate(PUBLISHED_GOALS[1:]):
+        row = rows.nth(index)
+        expect(row.locator("th[scope='row']").get_by_role("link", name=goal["title"], exact=True)) \
+            .to_have_attribute("href", f"/goals/{goal['slug']}")
+        expect(row.locator("td").first).to_have_text(re.compile("^(" + "|".join(STATUS_LABELS.values()) + ")$"))
+        expect(row.locator("td").last).to_contain_text(re.compile(r"^\d+ measures?"))
+    axe(page)
+    rows.first.get_by_role("link").click()  # Dash's own link: the goal's page opens without reloading
+    expect(page).to_have_url(re.compile(f"/goals/{PUBLISHED_GOALS[1]['slug']}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(PUBLISHED_GOALS[1]["title"])

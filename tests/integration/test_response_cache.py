@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from html import escape
 
 import pytest
 
@@ -103,21 +104,54 @@ def _is_brief(section: dict) -> bool:
     return "goal-digest" in (section["props"].get("className") or "")
 
 
-def test_goals_beyond_the_card_budget_are_shown_in_brief_with_a_link_to_their_page(dash_app, client, monkeypatch):
+def _components(node) -> list[dict]:
+    """Every component in a serialised tree."""
+    found = []
+    if isinstance(node, dict):
+        if "props" in node and "type" in node:
+            found.append(node)
+        for value in node.values():
+            found += _components(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _components(value)
+    return found
+
+
+def _table_html(section: dict) -> str:
+    """The goal table's HTML: one Markdown component inside the brief section."""
+    found = [c for c in _components(section) if c["type"] == "Markdown"]
+    assert len(found) == 1, "the goals in brief are one Markdown component"
+    return found[0]["props"]["children"]
+
+
+def test_goals_beyond_the_card_budget_are_listed_in_one_table_linking_to_their_pages(dash_app, client, monkeypatch):
+    from models.progress import STATUS_LABELS
+    from models.queries import overview
+
+    with dash_app.server.extensions[EXTENSION_KEY].sessions() as session:
+        goals = overview(session, published_only=True, approved_only=True).goals
     full = _sections(dash_app, client)
-    assert len(full) > 2 and not any(_is_brief(s) for s in full), "the seed's goals all fit the default budget"
+    assert len(full) == len(goals) > 2 and not any(_is_brief(s) for s in full), "the seed's goals all fit"
     first_cards = json.dumps(full[0]).count("measure-card")
-    assert first_cards > 0
+    assert first_cards == len(goals[0].measures) > 0
 
     monkeypatch.setattr(public, "PUBLIC_CARD_BUDGET", first_cards)
     sections = _sections(dash_app, client)
-    assert [_is_brief(s) for s in sections] == [False] + [True] * (len(sections) - 1)
+    # The first goal in full, then one section: a table of every later goal, each with its status in words.
+    assert [_is_brief(s) for s in sections] == [False, True]
     assert json.dumps(sections[0]).count("measure-card") == first_cards
-    for section in sections[1:]:
-        brief = json.dumps(section)
-        slug = section["props"]["aria-labelledby"].removeprefix("goal-")
-        assert "measure-card" not in brief
-        assert f'"href": "/goals/{slug}"' in brief and "of this goal" in brief
+    assert "measure-card" not in json.dumps(sections[1])
+    table = _table_html(sections[1])
+    assert "<caption>" in table and '<th scope="col">Goal status</th>' in table
+    rows = table.split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == len(goals) - 1
+    for row, goal in zip(rows, goals[1:]):
+        assert f'<th scope="row"><dccLink href="/goals/{goal.slug}">{escape(goal.title)}</dccLink>' in row
+        assert f">{STATUS_LABELS[goal.status]}</td>" in row
+        assert f"{len(goal.measures)} measure" in row
 
     monkeypatch.setattr(public, "PUBLIC_CARD_BUDGET", 0)
-    assert all(_is_brief(s) for s in _sections(dash_app, client))
+    sections = _sections(dash_app, client)
+    assert [_is_brief(s) for s in sections] == [True]
+    assert _table_html(sections[0]).count('<th scope="row">') == len(goals)

@@ -42,3 +42,44 @@ def test_nav_links_follow_the_roles_matrix():
     assert [h for _, h in nav_links("editor")] == ["/", "/dashboard", "/dashboard/submissions", "/entry"]
     assert [h for _, h in nav_links("admin")] == ["/", "/dashboard", "/dashboard/submissions", "/entry", "/review",
                                                    "/admin/feedback", "/admin"]
+
+
+def _walk(component) -> list:
+    """A component and every component under it."""
+    found = [component]
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            found += _walk(child)
+    return found
+
+
+def test_a_card_sparkline_is_an_image_named_by_its_trend_in_words():
+    """The sparkline is a static SVG image whose text alternative says the trend; no plotly graph on the card."""
+    from layouts._components import measure_card
+
+    measure = _measure(history=((date(2026, 9, 1), 50.0), (date(2026, 10, 1), 60.0)))
+    parts = _walk(measure_card(measure))
+    images = [c for c in parts if type(c).__name__ == "Img"]
+    assert len(images) == 1 and images[0].src.startswith("data:image/svg+xml,")
+    assert images[0].alt == "Trend: from 50 in September 2026 to 60 in October 2026."
+    assert not [c for c in parts if type(c).__name__ == "Graph"]
+    assert [c for c in measure_card(measure, internal=True).children if type(c).__name__ == "Img"] == []
+
+
+def test_goal_table_lists_each_goal_with_status_words_counts_and_an_escaped_link():
+    """One accessible table: caption, column and row headers, status in words, catalog text escaped."""
+    from layouts._components import goal_table, goal_table_html
+    from models.queries import GoalStatus
+
+    goal = GoalStatus(goal_id=1, slug="drain", title='Drains <b>&</b> "pumps"', summary="s", department_name="DPW",
+                      published=True, status="at_risk", status_counts={"on_track": 2, "at_risk": 1, "off_track": 0},
+                      measures=(_measure(), _measure(slug="b"), _measure(slug="c")))
+    table = goal_table_html([goal])
+    assert table.count("<caption>") == 1 and table.count('scope="col"') == 3
+    assert ('<th scope="row"><dccLink href="/goals/drain">Drains &lt;b&gt;&amp;&lt;/b&gt; &quot;pumps&quot;'
+            '</dccLink></th>') in table
+    assert ">At risk</td>" in table and "<td>3 measures: 2 on track, 1 at risk</td>" in table
+    assert "<b>" not in table and "\n" not in table
+    markdown = [c for c in _walk(goal_table([goal])) if type(c).__name__ == "Markdown"]
+    assert len(markdown) == 1 and markdown[0].dangerously_allow_html is True

@@ -241,3 +241,22 @@ def test_next_figure_due_names_the_next_month_and_its_due_day():
     assert next_figure_due(date(2026, 10, 1), TODAY) == (date(2026, 11, 1), date(2026, 12, 15))
     assert next_figure_due(date(2026, 8, 1), TODAY) == (date(2026, 9, 1), date(2026, 10, 15))  # late
     assert next_figure_due(None, TODAY, due_day=10) == (date(2026, 10, 1), date(2026, 11, 10))
+
+
+def test_sparkline_svg_draws_the_recent_figures_as_a_line_with_the_latest_marked():
+    """The card sparkline is a static SVG: one point per month of the same history, highest at the top."""
+    import re
+    from urllib.parse import unquote
+
+    detail = make_detail(values=monthly(date(2025, 1, 1), list(range(0, 150, 10))))
+    svg = figures.sparkline_svg(detail)
+    points = [tuple(map(float, p.split(","))) for p in re.search(r'points="([^"]+)"', svg).group(1).split()]
+    assert len(points) == len(figures.sparkline(detail).data[0].y) == 12
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    assert xs == sorted(xs) and xs[0] == figures.SPARK_PAD and xs[-1] == figures.SPARK_WIDTH - figures.SPARK_PAD
+    assert ys == sorted(ys, reverse=True)  # rising figures climb (SVG's y grows downward)
+    assert f'd="M{xs[-1]:g} {ys[-1]:g}h0"' in svg  # the latest figure's dot
+    assert "<polyline" not in figures.sparkline_svg([(date(2026, 1, 1), 5.0)])  # one figure: the dot alone
+    assert figures.sparkline_svg([]).endswith("></svg>")
+    uri = figures.sparkline_data_uri(detail)
+    assert uri.startswith("data:image/svg+xml,") and unquote(uri.split(",", 1)[1]) == svg
