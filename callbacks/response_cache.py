@@ -30,7 +30,7 @@ from werkzeug.http import parse_cookie
 
 import data_version
 from callbacks.guard import ANONYMOUS_BODY_LIMIT
-from extensions import cache
+from extensions import CODE_STAMP, cache
 from layouts import ids
 from models import clock
 from models.progress import last_complete_month
@@ -87,8 +87,9 @@ def request_name(body: object) -> str | None:
 
 def response_key(prefix: str, version: int, name: str) -> str:
     """Where the answer named `name` is kept under a data version."""
-    # Statuses depend on the day (a figure becomes overdue), so the day is part of the key too.
-    return f"{prefix}v{version}:response:{clock.today().isoformat()}:{name}"
+    # Statuses depend on the day (a figure becomes overdue), so the day is part of the key too; the code's digest
+    # keeps a new release from serving bytes laid out by the one before (extensions.CODE_STAMP).
+    return f"{prefix}v{version}:{CODE_STAMP}:response:{clock.today().isoformat()}:{name}"
 
 
 def _key(name: str) -> str | None:

@@ -101,3 +101,20 @@ def test_goal_and_measure_details_are_cached_by_data_version_and_absent_slugs_to
         assert public_after != public_before
         assert public_after.values[-1] == type(waiting[-1])(waiting[-1].period, waiting[-1].value, "approved")
     app.server.extensions[EXTENSION_KEY].engine.dispose()
+
+
+def test_a_new_release_never_reads_an_older_releases_cached_answers(db_url, monkeypatch):
+    """Cache keys carry a digest of the code: after a deploy, the same data version is computed afresh."""
+    import extensions
+    from callbacks import response_cache
+
+    app = create_app(app_config(db_url))
+    first, _ = _reads(app, lambda: cached_overview(public=True, today=TODAY))
+    again, statements = _reads(app, lambda: cached_overview(public=True, today=TODAY))
+    assert again == first and _only_the_data_version(statements)
+    monkeypatch.setattr(extensions, "CODE_STAMP", "another-release")
+    monkeypatch.setattr(response_cache, "CODE_STAMP", "another-release")
+    after, statements = _reads(app, lambda: cached_overview(public=True, today=TODAY))
+    assert after == first and not _only_the_data_version(statements)  # not taken from the older entry
+    assert "another-release" in response_cache.response_key("p:", 7, "pub-overview.children:2026-10-01")
+    app.server.extensions[EXTENSION_KEY].engine.dispose()
