@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from extensions import cache, cached_measure_detail, cached_overview, db_session
+from extensions import CODE_STAMP, cache, cached_measure_detail, cached_overview, db_session
 from models import clock
 from models.audit import current_data_version
 from models.dictionary import VALUE_COLUMN_NAMES, VALUE_COLUMNS
@@ -125,7 +125,7 @@ def _conditional(build: Callable[[], Body], params: Iterable[str] = ()) -> Respo
         if request.if_none_match.contains_weak(etag):
             response = Response(status=304)
         else:
-            key = f"{current_app.config['CACHE_KEY_PREFIX']}api:{etag}"
+            key = f"{current_app.config['CACHE_KEY_PREFIX']}api:{CODE_STAMP}:{etag}"
             body = cache.get(key)
             if body is None:
                 body = build()
