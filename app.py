@@ -17,6 +17,7 @@ import api
 import callbacks
 import cli
 from api.auth import form_token
+from callbacks import response_cache
 from callbacks.errors import report_callback_error
 from cli import alembic_config  # noqa: F401  (re-exported: tests and tools use app.alembic_config)
 from extensions import (
@@ -220,6 +221,8 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
     )
+    # Last of the before_request hooks: a kept answer is served only to a request every check above let through.
+    response_cache.register_serving(app)
     cli.register(server)
     return app
 

@@ -25,7 +25,7 @@ def register_all(app: dash.Dash) -> None:
     )
 
     guard.register(app)
-    response_cache.register(app)  # after the guard: only what the guard let through is served from it
+    response_cache.register(app)  # keeps answers; app.create_app serves them once every check has run
     public.register(app)
     auth.register(app)
     dashboard.register(app)

@@ -296,9 +296,29 @@ class KeptAnswers:
 
 
 def register(app: dash.Dash) -> None:
-    """Serve kept answers before Dash runs, keep the answers Dash gives to requests that missed, and put
-    KeptAnswers in front of Flask."""
+    """Keep the answers Dash gives to requests that missed, and put KeptAnswers in front of Flask (kept answers are
+    served by `register_serving`, installed after every check that must run first)."""
     app.server.wsgi_app = KeptAnswers(app, app.server.wsgi_app)  # type: ignore[method-assign]
+
+    # Registered after flask-compress (in Dash's constructor), so this runs before it and sees the plain bytes.
+    @app.server.after_request
+    def keep_response(response: Response) -> Response:
+        key = g.pop("response_cache_key", None)
+        if (key is not None and response.status_code == 200 and not response.direct_passthrough
+                and "Content-Encoding" not in response.headers and "Set-Cookie" not in response.headers):
+            plain = response.get_data()
+            if mimetype_of(response) == JSON and ids.APP_ALERT.encode() in plain:
+                return response  # the callback failed and says so in the page alert: never keep that
+            entry = (plain, gzip.compress(plain, GZIP_LEVEL))
+            if key != INDEX_KEY:
+                cache.set(key, entry)
+            _remember(key, entry)
+        return response
+
+
+def register_serving(app: dash.Dash) -> None:
+    """Serve kept answers from Flask before Dash runs. Call it last in create_app: Flask runs before_request hooks in
+    the order they were added, so the guard, the cross-site refusal and Talisman's HTTPS redirect all run first."""
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
     index_path = app.config.routes_pathname_prefix
 
@@ -324,18 +344,3 @@ def register(app: dash.Dash) -> None:
             return _respond(entry, mimetype)
         g.response_cache_key = key
         return None
-
-    # Registered after flask-compress (in Dash's constructor), so this runs before it and sees the plain bytes.
-    @app.server.after_request
-    def keep_response(response: Response) -> Response:
-        key = g.pop("response_cache_key", None)
-        if (key is not None and response.status_code == 200 and not response.direct_passthrough
-                and "Content-Encoding" not in response.headers and "Set-Cookie" not in response.headers):
-            plain = response.get_data()
-            if mimetype_of(response) == JSON and ids.APP_ALERT.encode() in plain:
-                return response  # the callback failed and says so in the page alert: never keep that
-            entry = (plain, gzip.compress(plain, GZIP_LEVEL))
-            if key != INDEX_KEY:
-                cache.set(key, entry)
-            _remember(key, entry)
-        return response
