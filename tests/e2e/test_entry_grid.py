@@ -13,9 +13,18 @@ def value_cell(page, row: int):
     return page.locator(f"#entry-grid .ag-center-cols-container [row-index='{row}'] [col-id='value']")
 
 
+def loads_the_picked_month(response) -> bool:
+    """Whether a response is the grid's rows for a month just picked (the callback from the month to the rows)."""
+    body = response.request.post_data or ""
+    return ("_dash-update-component" in response.url and '"entry-grid.rowData"' in body
+            and '"entry-grid-month"' in body and "cellValueChanged" not in body)
+
+
 def test_typed_values_are_understood_and_a_bad_one_blocks_the_save(page, axe):
     sign_in_and_open(page, "editor", "Enter figures", "Enter monthly figures")
-    page.get_by_label("Grid month").select_option(label=f"{this_month()} (this month)")
+    # Type only once the picked month's rows have arrived: rows still loading would replace what was typed.
+    with page.expect_response(loads_the_picked_month, timeout=30_000):
+        page.get_by_label("Grid month").select_option(label=f"{this_month()} (this month)")
     expect(value_cell(page, 0)).to_be_visible()
     value_cell(page, 0).click()
     page.keyboard.type("45%")
