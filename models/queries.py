@@ -238,12 +238,6 @@ def overview(
 
 # Positions in overview's rows: _measure_select's 20 columns, the change stamp, the display order, _SUMMARY_COLUMNS.
 _STAMP, _ORDER, _SUMMARY = 20, 21, 22
-_SUMMARY_COLUMNS = (
-    MeasureSummary.stamp, MeasureSummary.judged_on, MeasureSummary.latest_period, MeasureSummary.latest_value,
-    MeasureSummary.latest_state, MeasureSummary.status, MeasureSummary.freshness, MeasureSummary.progress,
-    MeasureSummary.expected, MeasureSummary.reason, MeasureSummary.forecast, MeasureSummary.on_pace,
-    MeasureSummary.history,
-)
 
 
 class _Evaluated(NamedTuple):
@@ -258,23 +252,22 @@ class _Evaluated(NamedTuple):
     expected: float | None
     reason: str
     forecast: str | None
-    on_pace: bool | None
     history: Sequence[tuple[date, float]]
+    on_pace: bool | None
 
 
+# The evaluation is MeasureStatus's last fields, in its order; measure_summary has a column of the same name for each.
 _EVALUATED_FIELDS = _Evaluated._fields
+_SUMMARY_COLUMNS = (MeasureSummary.stamp, MeasureSummary.judged_on,
+                    *(getattr(MeasureSummary, name) for name in _EVALUATED_FIELDS))
 
 
 def _from_summaries(rows: list) -> dict[int, _Evaluated]:
     """Evaluations from kept measure_summary rows (see overview: the measure's columns, its stamp, _SUMMARY_COLUMNS)."""
     evaluated = {}
     for row in rows:
-        (_stamp, _judged_on, latest_period, latest_value, latest_state, status_, freshness, progress, expected,
-         reason, forecast, on_pace, history) = row[_SUMMARY:]
-        evaluated[row[0]] = _Evaluated(
-            latest_period, latest_value, latest_state, status_, freshness, progress, expected, reason, forecast,
-            None if on_pace is None else bool(on_pace), KeptHistory(history),
-        )
+        *figures, history, on_pace = row[_SUMMARY + 2:]  # after the stamp and the judging day
+        evaluated[row[0]] = _Evaluated._make((*figures, KeptHistory(history), None if on_pace is None else bool(on_pace)))
     return evaluated
 
 
@@ -363,9 +356,8 @@ def _evaluation(row, milestones: tuple[tuple[date, float], ...], series: list[tu
     return _Evaluated(
         evaluation.latest_period, evaluation.latest_value, last[2] if last else None, evaluation.status,
         evaluation.freshness, evaluation.progress, evaluation.expected, evaluation.reason,
-        forecast.text if forecast else None,
+        forecast.text if forecast else None, tuple(series),
         forecast.on_pace if forecast and forecast.slope_per_month is not None else None,
-        tuple(series),
     )
 
 
@@ -464,8 +456,7 @@ def _measure_status(row, goal_row, department: tuple[str, str], evaluated: _Eval
         *row[:8],  # measure_id, slug, name, definition, unit, decimals, direction, trajectory
         goal_slug, goal_title, *department, row[12], row[13],  # ..., data_source, citation
         bool(row[14] and goal_published), *row[8:12],  # published; baseline value and period, target value and period
-        *evaluated[:9],  # latest_period ... forecast
-        evaluated.history, evaluated.on_pace,
+        *evaluated,  # latest_period ... on_pace
     ))
 
 

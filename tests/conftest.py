@@ -10,11 +10,12 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -302,3 +303,18 @@ def callback_body(output: str, inputs: list[dict], state: list[dict] | None = No
 def post_callback(client, output: str, inputs: list[dict], state: list[dict] | None = None):
     """POST a callback request the way the browser does; returns the Flask response."""
     return client.post("/_dash-update-component", json=callback_body(output, inputs, state))
+
+
+@contextmanager
+def statements_sent(engine) -> Iterator[list[str]]:
+    """The SQL statements sent through `engine` inside the block, in order."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

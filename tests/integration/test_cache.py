@@ -4,10 +4,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app import create_app
-from conftest import app_config
+from conftest import app_config, statements_sent
 from extensions import EXTENSION_KEY, cached_overview
 from models.catalog import Measure
 from models.services import Actor, submit_value
@@ -17,18 +17,8 @@ TODAY = date(2026, 11, 28)
 
 def _reads(app, call):
     """call() in the app's context, with the statements it sent to the database."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = app.server.extensions[EXTENSION_KEY].engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        with app.server.app_context():
-            return call(), statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with statements_sent(app.server.extensions[EXTENSION_KEY].engine) as statements, app.server.app_context():
+        return call(), statements
 
 
 def _only_the_data_version(statements: list[str]) -> bool:

@@ -9,8 +9,9 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
+from conftest import statements_sent
 from models import queries
 from models.catalog import Measure, Milestone
 from models.measurements import Measurement
@@ -42,17 +43,8 @@ def _cold(session, **switches):
 
 def _figure_reads(session, **switches) -> tuple[object, list[str]]:
     """overview(**switches) and the statements it ran that read the measurement table."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         view = queries.overview(session, **switches)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return view, [s for s in statements if re.search(r"\b(FROM|JOIN)\s+measurement\b(?!_)", s, re.I)]
 
 
@@ -192,3 +184,10 @@ def test_kept_evaluations_equal_evaluating_everything_on_synthetic_data(empty_se
             kept, reads = _figure_reads(empty_session, **options)
             assert kept == cold and reads == []
             assert {m.status for m in cold.measures} - {"no_data"}, (as_of, switches)
+
+
+def test_an_evaluation_is_the_tail_of_a_measure_status_and_a_summary_row():
+    """overview() builds a MeasureStatus from the measure's columns followed by its evaluation, in field order."""
+    fields = queries._EVALUATED_FIELDS
+    assert queries.MeasureStatus._fields[-len(fields):] == fields
+    assert [c.name for c in queries._SUMMARY_COLUMNS] == ["stamp", "judged_on", *fields]
