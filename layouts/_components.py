@@ -1,6 +1,7 @@
 """Pure building blocks shared by pages: status badges, measure cards, goal sections, the page shell."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
 from html import escape
@@ -190,28 +191,54 @@ def status_counts_text(goal: GoalStatus) -> str:
 GOAL_TABLE_HEADING = "goal-table-heading"
 
 
-def _text(value: str) -> str:
+def html_text(value: str) -> str:
     """Catalog text as HTML text: escaped, on one line (a blank line would end the HTML block in Markdown)."""
     return escape(" ".join(str(value).split()), quote=True)
+
+
+Cell = str | tuple[str, str]  # a cell's HTML, or (its class, its HTML)
+
+
+def _cell(tag: str, cell: Cell, scope: str = "") -> str:
+    """One cell's HTML (`scope` for a header cell)."""
+    class_name, content = cell if isinstance(cell, tuple) else ("", cell)
+    attributes = (f' scope="{scope}"' if scope else "") + (f' class="{class_name}"' if class_name else "")
+    return f"<{tag}{attributes}>{content}</{tag}>"
+
+
+def table_html(caption: str, heads: Sequence[str], rows: Iterable[Sequence[Cell]], *, class_name: str,
+               row_headers: bool = True) -> str:
+    """A data table's HTML: its caption, column headers, and one row per item, the first cell heading the row
+    (unless `row_headers` is False).
+
+    Cells are HTML already (escape text with `html_text`); see `html_table` for why a table is HTML at all."""
+    head = "".join(f'<th scope="col">{html_text(name)}</th>' for name in heads)
+    first_cell = (lambda cell: _cell("th", cell, "row")) if row_headers else (lambda cell: _cell("td", cell))
+    body = "".join(f'<tr>{first_cell(first)}{"".join(_cell("td", cell) for cell in rest)}</tr>'
+                   for first, *rest in rows)
+    return (f'<table class="{class_name}"><caption>{html_text(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def html_table(table: str, *, class_name: str = "") -> dcc.Markdown:
+    """A table (see `table_html`) as one Markdown component holding escaped HTML rather than a component per cell:
+    the browser's time to draw a page grows with the square of its Dash components (each new one notifies every
+    other), and a measure's history or a state-wide program's goals are hundreds of rows."""
+    return dcc.Markdown(table, dangerously_allow_html=True, className=class_name)
 
 
 def goal_table_html(goals: list[GoalStatus]) -> str:
     """The goal table's HTML: a caption, column headers, and a row per goal headed by its title, which links to the
     goal's page (`dccLink`: Dash's own link, so the page opens without reloading). Every catalog text is escaped."""
     count = len(goals)
-    rows = "".join(
-        f'<tr><th scope="row"><dccLink href="/goals/{_text(goal.slug)}">{_text(goal.title)}</dccLink></th>'
-        f'<td class="goal-status-cell status-{goal.status}">{_text(STATUS_LABELS[goal.status])}</td>'
-        f"<td>{_text(status_counts_text(goal))}</td></tr>"
-        for goal in goals
-    )
-    return (
-        '<table class="table table-sm goal-table caption-top mb-0">'
-        f"<caption>{count} more goal{'s' if count != 1 else ''}: the status of each (the weakest of its measures "
-        "with data) and its measures by status. A goal's page shows every measure.</caption>"
-        '<thead><tr><th scope="col">Goal</th><th scope="col">Goal status</th>'
-        '<th scope="col">Measures by status</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
+    return table_html(
+        f"{count} more goal{'s' if count != 1 else ''}: the status of each (the weakest of its measures with data) "
+        "and its measures by status. A goal's page shows every measure.",
+        ("Goal", "Goal status", "Measures by status"),
+        ([f'<dccLink href="/goals/{html_text(goal.slug)}">{html_text(goal.title)}</dccLink>',
+          (f"goal-status-cell status-{goal.status}", html_text(STATUS_LABELS[goal.status])),
+          html_text(status_counts_text(goal))] for goal in goals),
+        class_name="table table-sm goal-table caption-top mb-0",
     )
 
 
@@ -219,15 +246,13 @@ def goal_table(goals: list[GoalStatus]) -> html.Section:
     """Goals in brief, as one table: each goal's title (linking to its page, which has every measure's card), its
     status in words and its measures counted by status.
 
-    The table is one Markdown component holding escaped HTML rather than a component per cell: the browser's time
-    to draw the page grows with the square of its Dash components (each new one notifies every other), and a
-    state-wide program has a hundred goals.
+    The table is one component (`html_table`): a state-wide program has a hundred goals.
     """
     return html.Section(
         [
             html.H2("More goals", id=GOAL_TABLE_HEADING, className="h4 mt-4"),
             html.Div(
-                dcc.Markdown(goal_table_html(goals), dangerously_allow_html=True, className="goal-table-wrap"),
+                html_table(goal_table_html(goals), class_name="goal-table-wrap"),
                 className="table-responsive",  # scrolls sideways on a phone; its links take keyboard focus
             ),
         ],

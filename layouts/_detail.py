@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts._components import freshness_badge, goal_status_line, status_badge, status_summary
+from layouts._components import (
+    freshness_badge,
+    goal_status_line,
+    html_table,
+    html_text,
+    status_badge,
+    status_summary,
+    table_html,
+)
 from layouts.figures import progress_chart
 from models.progress import expected_value, format_month, format_value
 from models.queries import GoalDetail, MeasureDetail
@@ -95,26 +103,19 @@ def values_table(detail: MeasureDetail, *, staff: bool = False, last: int | None
     """
     spec = detail.spec
     points = detail.values[-last:] if last else detail.values
-    rows = []
-    for point in reversed(points):
-        cells = [html.Th(format_month(point.period), scope="row"), html.Td(_fmt(detail, point.value)),
-                 html.Td(_fmt(detail, expected_value(spec, point.period)))]
-        if staff:
-            cells.append(html.Td("Approved" if point.state == "approved" else "Awaiting approval"))
-        rows.append(html.Tr(cells))
-    heads = ["Month", "Figure", "Plan for the month", *(["State"] if staff else [])]
-    if not rows:
+    if not points:
         return html.P("No figures have been published for this measure yet.")
+    rows = [[html_text(cell) for cell in (
+        format_month(point.period), _fmt(detail, point.value), _fmt(detail, expected_value(spec, point.period)),
+        *(["Approved" if point.state == "approved" else "Awaiting approval"] if staff else []),
+    )] for point in reversed(points)]
     return html.Div(
-        html.Table(
-            [
-                html.Caption(f"{detail.status.name}: {'the last ' + str(len(points)) if last else 'every'} month's "
-                             "figure and the plan's value, newest first."),
-                html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
-                html.Tbody(rows),
-            ],
-            className="table table-sm table-striped values-table mb-0",
-        ),
+        html_table(table_html(
+            f"{detail.status.name}: {'the last ' + str(len(points)) if last else 'every'} month's figure and the "
+            "plan's value, newest first.",
+            ["Month", "Figure", "Plan for the month", *(["State"] if staff else [])], rows,
+            class_name="table table-sm table-striped values-table mb-0",
+        )),
         className="table-responsive values-table-wrap",
         tabIndex="0",
         role="region",

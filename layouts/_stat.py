@@ -8,7 +8,16 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts._components import freshness_badge, month_label, reason_beside_name, status_badge, status_summary
+from layouts._components import (
+    freshness_badge,
+    html_table,
+    html_text,
+    month_label,
+    reason_beside_name,
+    status_badge,
+    status_summary,
+    table_html,
+)
 from layouts._detail import chart_figure, corrections_block, facts, values_table
 from layouts._worklists import alert, scroll_region, when
 from models.progress import FRESHNESS_LABELS, STATUS_LABELS, format_value
@@ -174,17 +183,16 @@ def revision_table(entries: Sequence[RevisionEntry], unit: str, decimals: int) -
     """The full history of a measure's figures: who, when, which month, old -> new, state, reason."""
     if not entries:
         return html.P("No figure of this measure has been entered yet.", className="small")
-    return html.Div(html.Table([
-        html.Caption("Every change to this measure's figures, newest first."),
-        html.Thead(html.Tr([html.Th(h, scope="col") for h in ("When", "Who", "Month", "Change", "Old → new",
-                                                               "State", "Reason or note")])),
-        html.Tbody([html.Tr([
-            html.Td(when(e.at)), html.Td(e.who), html.Td(month_label(e.period)),
-            html.Td(ACTION_WORDS.get(e.action, e.action)),
-            html.Td(f"{_value(e.old_value, unit, decimals)} → {_value(e.new_value, unit, decimals)}"),
-            html.Td(f"{e.old_state or '–'} → {e.new_state}"), html.Td(e.reason or ""),
-        ]) for e in entries]),
-    ], className="table table-sm small revision-history mb-0"), **scroll_region("Revision history"))
+    rows = [[html_text(cell) for cell in (
+        when(e.at), e.who, month_label(e.period), ACTION_WORDS.get(e.action, e.action),
+        f"{_value(e.old_value, unit, decimals)} → {_value(e.new_value, unit, decimals)}",
+        f"{e.old_state or '–'} → {e.new_state}", e.reason or "",
+    )] for e in entries]
+    return html.Div(html_table(table_html(
+        "Every change to this measure's figures, newest first.",
+        ("When", "Who", "Month", "Change", "Old → new", "State", "Reason or note"), rows,
+        class_name="table table-sm small revision-history mb-0", row_headers=False,
+    )), **scroll_region("Revision history"))
 
 
 def staff_measure_top(detail: MeasureDetail) -> html.Div:

@@ -21,8 +21,39 @@ def text_of(component) -> str:
 
 
 def rows_of(table_div) -> list[list[str]]:
-    body = table_div.children.children[2]  # Div > Table > [Caption, Thead, Tbody]
-    return [[text_of(cell) for cell in row.children] for row in body.children]
+    """The body rows' cell texts of a table: Dash components (Div > Table > [Caption, Thead, Tbody]) or one HTML
+    component (Div > Markdown holding the table)."""
+    from html.parser import HTMLParser
+
+    if not isinstance(table_div.children.children, str):
+        body = table_div.children.children[2]
+        return [[text_of(cell) for cell in row.children] for row in body.children]
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.in_body = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tbody":
+                self.in_body = True
+            elif self.in_body and tag == "tr":
+                self.rows.append([])
+            elif self.in_body and tag in ("td", "th"):
+                self.rows[-1].append("")
+
+        def handle_endtag(self, tag):
+            if tag == "tbody":
+                self.in_body = False
+
+        def handle_data(self, data):
+            if self.in_body and self.rows and self.rows[-1]:
+                self.rows[-1][-1] += data
+
+    parser = Rows()
+    parser.feed(table_div.children.children)
+    return parser.rows
 
 
 def test_values_table_lists_every_month_newest_first_with_the_plan():
@@ -61,3 +92,32 @@ def test_corrections_block_shows_old_new_date_and_reason():
     table = corrections_block(detail)
     assert rows_of(table) == [["September 2026", "100", "120", "03 November 2026", "Late reports added."]]
     assert "has been corrected" in text_of(corrections_block(make_detail()))
+
+
+def test_revision_table_is_one_component_with_every_change_and_staff_text_escaped():
+    """The revision history is one HTML component (not a component per cell), newest first as given, and a reason
+    or a name typed by staff is shown as text, never as markup."""
+    from datetime import datetime
+
+    from dash import dcc
+
+    from layouts._stat import revision_table
+    from models.stat import RevisionEntry
+
+    entries = [
+        RevisionEntry(date(2024, 3, 1), "correct", 10.0, 12.0, "approved", "submitted",
+                      '<img src=x onerror="alert(1)"> typo\n\nin the **count**', "A & B <staff>",
+                      datetime(2024, 4, 2, 9, 30)),
+        RevisionEntry(date(2024, 3, 1), "enter", None, 10.0, None, "submitted", None, "Ann", datetime(2024, 4, 1, 8)),
+    ]
+    table = revision_table(entries, "homes", 0)
+    assert isinstance(table.children, dcc.Markdown)
+    markup = table.children.children
+    assert "<img" not in markup and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in markup
+    assert "A &amp; B &lt;staff&gt;" in markup
+    assert "\n" not in markup  # a blank line would end the HTML block and let Markdown parse staff text
+    rows = rows_of(table)
+    assert [row[1] for row in rows] == ["A & B <staff>", "Ann"]
+    assert rows[0][2] == rows[1][2] == "March 2024"
+    assert rows[0][6].startswith('<img src=x onerror="alert(1)"> typo in the **count**')
+    assert rows[1][5] == "– → submitted"
