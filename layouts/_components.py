@@ -54,86 +54,80 @@ def freshness_badge(freshness: str) -> html.Span | None:
     return html.Span(f"Figure {FRESHNESS_LABELS[freshness].lower()}", className=f"badge {FRESHNESS_STYLE[freshness]} ms-2")
 
 
-def progress_bar(measure: MeasureStatus) -> html.Div | None:
-    """An accessible progress bar toward the target (None when progress is undefined)."""
-    if measure.progress is None:
-        return None
-    percent = round(measure.progress * 100)
-    # One element: the filled part is a background gradient, so a card costs one component here, not two.
-    return html.Div(
-        className="progress progress-flat mt-2",
-        role="progressbar",
-        style={"backgroundImage": f"linear-gradient(to right, var(--bs-progress-bar-bg) {percent}%, "
-                                  f"transparent {percent}%)"},
-        **{"aria-label": f"Progress toward the target of {measure.name}", "aria-valuenow": str(percent),
-           "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuetext": f"{percent}% of the way to the target"},
-    )
-
-
 @lru_cache(maxsize=2048)
-def _sparkline_src(measure: MeasureStatus) -> str:
-    """A card's sparkline as an SVG data URI, built once per measure status (a status is immutable and hashable)."""
-    from layouts.figures import sparkline_data_uri
+def sparkline_html(measure: MeasureStatus) -> str:
+    """A card's recent trend as a small static SVG image (a `data:` URI), named in words by its text alternative;
+    built once per measure status (a status is immutable and hashable).
 
-    return sparkline_data_uri(measure)
-
-
-def card_sparkline(measure: MeasureStatus) -> html.Img:
-    """The recent trend as a small static SVG image, named in words by its text alternative.
-
-    An image, not a plotly graph: the browser draws it with no chart library, and a card stays one component here
-    (the page's render time grows with the square of its Dash components).
+    An image, not a plotly graph: the browser draws it with no chart library.
     """
-    from layouts.figures import sparkline_label
+    from layouts.figures import sparkline_data_uri, sparkline_label
 
-    return html.Img(src=_sparkline_src(measure), alt=sparkline_label(measure), className="sparkline mb-2",
-                    height=44)
+    return (f'<img src="{escape(sparkline_data_uri(measure), quote=True)}" alt="{html_text(sparkline_label(measure))}" '
+            'class="sparkline mb-2" height="44" />')  # JSX (see `html_block`): an element without children closes
 
 
-def measure_card(measure: MeasureStatus, *, internal: bool = False) -> html.Article:
-    """One measure: name, status with reason, latest value, target, progress, source and last update."""
+def badge_html(status: str) -> str:
+    """`status_badge` as HTML, for cards and tables drawn as one component."""
+    icon, classes = STATUS_STYLE[status]
+    return (f'<span class="badge rounded-pill {classes} status-badge"><span class="me-1" aria-hidden="true">{icon}'
+            f"</span>{html_text(STATUS_LABELS[status])}</span>")
+
+
+def _progress_html(measure: MeasureStatus) -> str:
+    """`progress_bar` as HTML ("" when progress is undefined)."""
+    if measure.progress is None:
+        return ""
+    percent = round(measure.progress * 100)
+    return (f'<div class="progress progress-flat mt-2" role="progressbar" style="background-image: linear-gradient('
+            f'to right, var(--bs-progress-bar-bg) {percent}%, transparent {percent}%)" aria-label="Progress toward '
+            f'the target of {html_text(measure.name)}" aria-valuenow="{percent}" aria-valuemin="0" '
+            f'aria-valuemax="100" aria-valuetext="{percent}% of the way to the target"></div>')
+
+
+def measure_card_html(measure: MeasureStatus, *, internal: bool = False) -> str:
+    """One measure's card as HTML: name (linking to its page on the public side), status with reason, the recent
+    trend, latest value, target, progress, forecast, and how it is counted and where it comes from.
+
+    HTML rather than ~24 Dash components: see `html_block`. Every text is escaped with `html_text`.
+    """
+    text = html_text
+    name = text(measure.name)
     value = (format_value(measure.latest_value, measure.unit, measure.decimals)
              if measure.latest_value is not None else "No value yet")
     target = format_value(measure.target_value, measure.unit, measure.decimals)
-    flags = []
+    badges = badge_html(measure.status)
+    if measure.freshness != "current":
+        badges += (f'<span class="badge {FRESHNESS_STYLE[measure.freshness]} ms-2">'
+                   f"Figure {text(FRESHNESS_LABELS[measure.freshness].lower())}</span>")
     if internal and not measure.published:
-        flags.append(html.Span("Not published", className="badge text-bg-light border ms-2"))
+        badges += '<span class="badge text-bg-light border ms-2">Not published</span>'
     if internal and measure.latest_state == "submitted":
-        flags.append(html.Span("Awaiting approval", className="badge text-bg-light border ms-2"))
-    # Plain strings wherever the markup allows: every Dash component costs the browser time on the busiest page.
-    return html.Article(
-        [
-            html.H3(measure.name if internal else dcc.Link(measure.name, href=f"/measures/{measure.slug}"),
-                    className="h6 mb-1"),
-            html.Div([status_badge(measure.status), freshness_badge(measure.freshness), *flags], className="mb-2"),
-            html.P(reason_beside_name(measure), className="mb-2"),
-            None if internal else card_sparkline(measure),
-            html.Dl(
-                [
-                    html.Dt("Latest", className="col-5 col-sm-4 fw-normal text-body-secondary"),
-                    html.Dd(f"{value} ({month_label(measure.latest_period)})", className="col-7 col-sm-8 mb-1"),
-                    html.Dt("Target", className="col-5 col-sm-4 fw-normal text-body-secondary"),
-                    html.Dd(f"{target} by {month_label(measure.target_period)}", className="col-7 col-sm-8 mb-1"),
-                ],
-                className="row small mb-0",
-            ),
-            progress_bar(measure),
-            html.P(measure.forecast, className="small text-body-secondary mt-2 mb-1") if measure.forecast else None,
-            html.Details(
-                [
-                    # Each toggle names its measure: two dozen identical "How this is counted" would be
-                    # indistinguishable in a screen reader's list of controls.
-                    html.Summary(["How this is counted and where it comes from",
-                                  html.Span(f": {measure.name}", className="visually-hidden")]),
-                    html.P(measure.definition, className="mb-1"),
-                    html.P(f"Reported by {measure.department_name}. Data source: {measure.data_source}. "
-                           f"Baseline and target: {measure.citation}.", className="mb-0"),
-                ],
-                className="small mt-2",
-            ),
-        ],
-        className="measure-card border rounded p-3 h-100 bg-body",
-        id=f"measure-{measure.slug}",
+        badges += '<span class="badge text-bg-light border ms-2">Awaiting approval</span>'
+    sparkline = "" if internal else sparkline_html(measure)
+    # dccLink: Dash's own link, so the measure's page opens without reloading this one.
+    title = name if internal else f'<dccLink href="/measures/{text(measure.slug)}">{name}</dccLink>'
+    label = 'class="col-5 col-sm-4 fw-normal text-body-secondary"'
+    figure = 'class="col-7 col-sm-8 mb-1"'
+    forecast = (f'<p class="small text-body-secondary mt-2 mb-1">{text(measure.forecast)}</p>'
+                if measure.forecast else "")
+    return (
+        f'<article class="measure-card border rounded p-3 h-100 bg-body" id="measure-{text(measure.slug)}">'
+        f'<h3 class="h6 mb-1">{title}</h3>'
+        f'<div class="mb-2">{badges}</div>'
+        f'<p class="mb-2">{text(reason_beside_name(measure))}</p>'
+        f"{sparkline}"
+        f'<dl class="row small mb-0"><dt {label}>Latest</dt>'
+        f"<dd {figure}>{text(value)} ({month_label(measure.latest_period)})</dd>"
+        f"<dt {label}>Target</dt><dd {figure}>{text(target)} by {month_label(measure.target_period)}</dd></dl>"
+        f"{_progress_html(measure)}{forecast}"
+        # Each toggle names its measure: two dozen identical "How this is counted" would be indistinguishable in
+        # a screen reader's list of controls.
+        '<details class="small mt-2"><summary>How this is counted and where it comes from'
+        f'<span class="visually-hidden">: {name}</span></summary>'
+        f'<p class="mb-1">{text(measure.definition)}</p>'
+        f'<p class="mb-0">Reported by {text(measure.department_name)}. Data source: {text(measure.data_source)}. '
+        f"Baseline and target: {text(measure.citation)}.</p></details></article>"
     )
 
 
@@ -174,8 +168,9 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
             goal_status_line(goal),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
-            # A CSS grid (1, 2 or 3 columns by width) rather than a row of columns: one component per card, not two.
-            html.Div([measure_card(m, internal=internal) for m in goal.measures], className="measure-grid mb-3"),
+            # A CSS grid (1, 2 or 3 columns by width) of cards, all of them one component (see `html_block`).
+            html_block("".join(measure_card_html(m, internal=internal) for m in goal.measures),
+                       class_name="measure-grid mb-3"),
         ],
         **{"aria-labelledby": heading_id},
     )
@@ -192,8 +187,9 @@ GOAL_TABLE_HEADING = "goal-table-heading"
 
 
 def html_text(value: str) -> str:
-    """Catalog text as HTML text: escaped, on one line (a blank line would end the HTML block in Markdown)."""
-    return escape(" ".join(str(value).split()), quote=True)
+    """Text as HTML text: escaped, on one line (a blank line would end the HTML block in Markdown), and its braces
+    as character references (Dash's Markdown reads HTML as JSX, where a brace starts an expression)."""
+    return escape(" ".join(str(value).split()), quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
 Cell = str | tuple[str, str]  # a cell's HTML, or (its class, its HTML)
@@ -211,7 +207,7 @@ def table_html(caption: str, heads: Sequence[str], rows: Iterable[Sequence[Cell]
     """A data table's HTML: its caption, column headers, and one row per item, the first cell heading the row
     (unless `row_headers` is False).
 
-    Cells are HTML already (escape text with `html_text`); see `html_table` for why a table is HTML at all."""
+    Cells are HTML already (escape text with `html_text`); see `html_block` for why a table is HTML at all."""
     head = "".join(f'<th scope="col">{html_text(name)}</th>' for name in heads)
     first_cell = (lambda cell: _cell("th", cell, "row")) if row_headers else (lambda cell: _cell("td", cell))
     body = "".join(f'<tr>{first_cell(first)}{"".join(_cell("td", cell) for cell in rest)}</tr>'
@@ -220,11 +216,14 @@ def table_html(caption: str, heads: Sequence[str], rows: Iterable[Sequence[Cell]
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def html_table(table: str, *, class_name: str = "") -> dcc.Markdown:
-    """A table (see `table_html`) as one Markdown component holding escaped HTML rather than a component per cell:
-    the browser's time to draw a page grows with the square of its Dash components (each new one notifies every
-    other), and a measure's history or a state-wide program's goals are hundreds of rows."""
-    return dcc.Markdown(table, dangerously_allow_html=True, className=class_name)
+def html_block(markup: str, *, class_name: str = "") -> dcc.Markdown:
+    """HTML (a table from `table_html`, a grid of cards) as one Markdown component rather than a component per
+    element: the browser's time to draw a page grows with the square of its Dash components (each new one notifies
+    every other), and a measure's history, a state-wide program's goals or a page of cards are hundreds of them.
+
+    Dash's Markdown draws such HTML as JSX: every text must go through `html_text`, an element without children
+    must close itself (`<img ... />`), and `<dccLink href=...>` is Dash's own link."""
+    return dcc.Markdown(markup, dangerously_allow_html=True, className=class_name)
 
 
 def goal_table_html(goals: list[GoalStatus]) -> str:
@@ -246,13 +245,13 @@ def goal_table(goals: list[GoalStatus]) -> html.Section:
     """Goals in brief, as one table: each goal's title (linking to its page, which has every measure's card), its
     status in words and its measures counted by status.
 
-    The table is one component (`html_table`): a state-wide program has a hundred goals.
+    The table is one component (`html_block`): a state-wide program has a hundred goals.
     """
     return html.Section(
         [
             html.H2("More goals", id=GOAL_TABLE_HEADING, className="h4 mt-4"),
             html.Div(
-                html_table(goal_table_html(goals), class_name="goal-table-wrap"),
+                html_block(goal_table_html(goals), class_name="goal-table-wrap"),
                 className="table-responsive",  # scrolls sideways on a phone; its links take keyboard focus
             ),
         ],

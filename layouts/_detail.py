@@ -6,7 +6,7 @@ from dash import dcc, html
 from layouts._components import (
     freshness_badge,
     goal_status_line,
-    html_table,
+    html_block,
     html_text,
     status_badge,
     status_summary,
@@ -110,7 +110,7 @@ def values_table(detail: MeasureDetail, *, staff: bool = False, last: int | None
         *(["Approved" if point.state == "approved" else "Awaiting approval"] if staff else []),
     )] for point in reversed(points)]
     return html.Div(
-        html_table(table_html(
+        html_block(table_html(
             f"{detail.status.name}: {'the last ' + str(len(points)) if last else 'every'} month's figure and the "
             "plan's value, newest first.",
             ["Month", "Figure", "Plan for the month", *(["State"] if staff else [])], rows,

@@ -129,10 +129,11 @@ def test_department_editor_enters_corrects_and_is_told_what_is_wrong(page, axe):
 
     # A measure whose current month is still empty (another test may have filled one), and "1,234" fits its range.
     candidates = [slug for slug, m in MEASURES.items() if m["owner_department"] == "ocd" and in_range(slug, 1234)]
-    chosen = next((MEASURES[slug]["name"] for slug in candidates
-                   if open_empty_month(page, MEASURES[slug]["name"], MEASURES[slug]["name"], month)), None)
-    if chosen is None:
+    chosen_slug = next((slug for slug in candidates
+                        if open_empty_month(page, MEASURES[slug]["name"], MEASURES[slug]["name"], month)), None)
+    if chosen_slug is None:
         pytest.fail(f"every OCD measure that accepts 1,234 already has a figure for {month}")
+    chosen = MEASURES[chosen_slug]["name"]
     expect(page.get_by_role("button", name="Save figure", exact=True)).to_be_visible()
     expect(control(page, REASON)).to_be_hidden()
     axe(page)
@@ -157,12 +158,16 @@ def test_department_editor_enters_corrects_and_is_told_what_is_wrong(page, axe):
     expect(value).to_have_value("1,240")
     expect_stored(page, "1,234")
 
+    # Braces and angle brackets are text: the revision history (drawn as HTML read as JSX) shows them as typed.
+    typed_reason = "The case log {recounted} after two <late> final inspections & a {{re-check}}."
     reason = control(page, REASON)
-    reason.fill("The case log was recounted after two late final inspections.")
+    reason.fill(typed_reason)
     save_and_expect(page, "Save correction", "status",
                     f"Corrected {chosen}, {month}, from 1,234 to 1,240. It goes back to the performance team")
     expect_stored(page, "1,240")
     expect(reason).to_have_value("")
+    page.goto(f"/dashboard/measures/{chosen_slug}")
+    expect(page.locator(".revision-history tbody tr").first).to_contain_text(typed_reason)
 
 
 # The performance team enters figures for measures no other browser test writes to, in the current month.

@@ -56,15 +56,37 @@ def _walk(component) -> list:
 
 def test_a_card_sparkline_is_an_image_named_by_its_trend_in_words():
     """The sparkline is a static SVG image whose text alternative says the trend; no plotly graph on the card."""
-    from layouts._components import measure_card
+    from layouts._components import measure_card_html
 
     measure = _measure(history=((date(2026, 9, 1), 50.0), (date(2026, 10, 1), 60.0)))
-    parts = _walk(measure_card(measure))
-    images = [c for c in parts if type(c).__name__ == "Img"]
-    assert len(images) == 1 and images[0].src.startswith("data:image/svg+xml,")
-    assert images[0].alt == "Trend: from 50 in September 2026 to 60 in October 2026."
-    assert not [c for c in parts if type(c).__name__ == "Graph"]
-    assert [c for c in measure_card(measure, internal=True).children if type(c).__name__ == "Img"] == []
+    card = measure_card_html(measure)
+    assert card.count("<img ") == 1 and '<img src="data:image/svg+xml,' in card
+    assert 'alt="Trend: from 50 in September 2026 to 60 in October 2026."' in card
+    assert 'class="sparkline mb-2" height="44" />' in card  # self-closing: Dash's Markdown reads the HTML as JSX
+    assert "<img " not in measure_card_html(measure, internal=True)
+
+
+def test_a_card_is_one_html_block_with_every_text_escaped_and_braces_as_references():
+    """A card's texts (catalog and computed) are escaped; braces, which would start a JSX expression in Dash's
+    Markdown and blank the whole grid of cards, are character references; the name links to the measure's page."""
+    from dash import dcc
+
+    from layouts._components import goal_section, measure_card_html
+    from models.queries import GoalStatus
+
+    measure = _measure(slug="m-1", name="Homes {repaired} <b>", definition="Counts {x} & <script>alert(1)</script>",
+                       forecast="{soon}")
+    card = measure_card_html(measure)
+    assert "{" not in card and "}" not in card and "<script" not in card and "<b>" not in card
+    assert '<dccLink href="/measures/m-1">Homes &#123;repaired&#125; &lt;b&gt;</dccLink>' in card
+    assert "Counts &#123;x&#125; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in card
+    assert 'id="measure-m-1"' in card and 'role="progressbar"' in card and "\n" not in card
+    assert "<dccLink" not in measure_card_html(measure, internal=True)
+    goal = GoalStatus(goal_id=1, slug="g", title="G", summary="s", department_name="DPW", published=True,
+                      status="at_risk", status_counts={"at_risk": 2}, measures=(measure, _measure(slug="m-2")))
+    grids = [c for c in _walk(goal_section(goal)) if isinstance(c, dcc.Markdown)]
+    assert len(grids) == 1 and grids[0].className == "measure-grid mb-3" and grids[0].dangerously_allow_html
+    assert grids[0].children.count("<article ") == 2
 
 
 def test_goal_table_lists_each_goal_with_status_words_counts_and_an_escaped_link():
