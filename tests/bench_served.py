@@ -49,7 +49,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 KEYS = ("overview_p95_ms_sqlite", "overview_p95_ms_postgres", "public_callback_rps", "bare_route_rps",
         "public_callback_rps_ratio", "growth_measures_100_to_1000", "growth_months_24_to_120",
         "public_first_load_gzip_bytes", "save_50_values_ms", "import_10000_rows_s", "worker_rss_mb",
-        "public_render_ms_1000")
+        "public_render_ms_1000", "public_render_ms_seed")
 WRK_SCRIPT = r"""
 wrk.method = "{method}"
 wrk.headers["Accept-Encoding"] = "gzip"
@@ -424,6 +424,30 @@ def served(args: Namespace, admin_url: str, redis_url: str | None) -> dict:
     return out
 
 
+def seed_page_render(loads: int, timeout_s: float) -> dict:
+    """The public page on the seed data: gunicorn (`gunicorn.conf.py`) on a freshly migrated and seeded SQLite file;
+    navigation to the first visible card in headless Chromium, `loads` times (the first one warms the server)."""
+    folder = Path(tempfile.mkdtemp(prefix="recoverystat-seed-"))
+    database_url = f"sqlite:///{folder / 'seed.db'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "RECOVERYSTAT_ENV": "development"}
+    flask = str(Path(sys.executable).with_name("flask"))
+    server = None
+    try:
+        for command in (["db", "upgrade"], ["seed"]):
+            subprocess.run([flask, "--app", "app", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+        server = Gunicorn("app:server", {"SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": database_url})
+        server.wait("/healthz")
+        runs = [browser_figures(server.url, timeout_s) for _ in range(loads)]
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    times = [run["render_ms"] for run in runs]
+    finished = [ms for ms in times if ms is not None]
+    return {"render_ms": times, "median_ms": statistics.median(finished) if finished else None,
+            "bytes": runs[-1].get("bytes")}
+
+
 def read_path(args: Namespace, admin_url: str | None) -> dict:
     """The existing read-path benchmark (cold / after a write / served) at two sizes, and the months growth."""
     sizes = f"{args.growth_small},{args.measures}"
@@ -481,6 +505,8 @@ def summarize(args: Namespace, reads: dict, serving: dict | None, imported: tupl
         "import_10000_rows_s": imported[0] if imported else None,
         "worker_rss_mb": max(rss) if rss else None,
         "public_render_ms_1000": browser.get("render_ms") if args.measures == 1000 else None,
+        # The seed page (23 cards): the median of five loads, the first one included.
+        "public_render_ms_seed": serving.get("seed_page", {}).get("median_ms"),
     }
     result["detail"] = {
         "sizes": {"measures": args.measures, "months": args.months, "departments": args.departments,
@@ -533,6 +559,8 @@ def table(args: Namespace, summary: dict) -> str:
     browser = served_figures.get("browser")
     if browser:
         lines.append(f"  browser at {browser.get('measures')} measures: {browser}")
+    if served_figures.get("seed_page"):
+        lines.append(f"  browser on the seed data (five loads): {served_figures['seed_page']}")
     if served_figures.get("worker_rss_mb"):
         lines.append(f"  worker RSS {served_figures['worker_rss_mb']} MB after "
                      f"{served_figures['worker_rss_after_requests']:,} requests")
@@ -595,6 +623,9 @@ def main(argv: list[str] | None = None) -> int:
         log("served figures skipped: wrk is not installed (apt-get install wrk)")
     else:
         serving = served(args, args.postgres_url, os.environ.get("REDIS_URL"))
+    if not args.no_browser and not args.quick:
+        log("browser: first load of the public page on the seed data")
+        serving = {**(serving or {}), "seed_page": seed_page_render(5, args.render_timeout)}
     imported = None
     if args.no_import or not args.postgres_url:
         log("import figures skipped" + (" (--no-import)" if args.no_import else ": set TEST_DATABASE_URL"))
