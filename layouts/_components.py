@@ -75,7 +75,8 @@ def badge_html(status: str) -> str:
 
 
 def _progress_html(measure: MeasureStatus) -> str:
-    """`progress_bar` as HTML ("" when progress is undefined)."""
+    """An accessible progress bar toward the target, its filled part a background gradient ("" when progress is
+    undefined)."""
     if measure.progress is None:
         return ""
     percent = round(measure.progress * 100)
