@@ -105,7 +105,8 @@ def test_the_public_page_callback_keeps_the_approved_figure_while_a_correction_w
 
 
 def find_by_id(node, component_id: str):
-    """The component with this id in a rendered tree, or None."""
+    """The component with this id in a rendered tree, or None; for an element inside the HTML of a Markdown
+    component (cards and long tables are drawn so), the text it shows."""
     if isinstance(node, list):
         for child in node:
             found = find_by_id(child, component_id)
@@ -115,7 +116,42 @@ def find_by_id(node, component_id: str):
         if node["props"].get("id") == component_id:
             return node
         return find_by_id(node["props"].get("children"), component_id)
+    elif isinstance(node, str) and f'id="{component_id}"' in node:
+        return html_element_text(node, component_id)
     return None
+
+
+def html_element_text(markup: str, element_id: str) -> str | None:
+    """The text (entities decoded, one space between pieces) of the HTML element with this id, or None."""
+    from html.parser import HTMLParser
+
+    class ElementText(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth = 0  # open elements inside the one wanted (0: outside it)
+            self.pieces: list[str] = []
+            self.found = False
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth:
+                self.depth += tag not in ("img", "br", "hr", "input")
+            elif dict(attrs).get("id") == element_id:
+                self.depth, self.found = 1, True
+
+        def handle_startendtag(self, tag, attrs):
+            pass  # a self-closing element adds no depth and no text
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if self.depth:
+                self.pieces.append(data)
+
+    parser = ElementText()
+    parser.feed(markup)
+    return " ".join(parser.pieces) if parser.found else None
 
 
 def test_a_published_measure_under_an_unpublished_goal_is_never_public(session):
