@@ -8,6 +8,7 @@ under the same key. Anyone may read from any site (CORS open for GET).
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -69,6 +70,7 @@ class Body:
     mimetype: str
     filename: str | None = None
     attachment: bool = False
+    gzipped: bytes | None = None  # `data` gzip-compressed, made for the first client that accepts it, then kept
 
 
 # --- request plumbing -------------------------------------------------------------------------------------------
@@ -122,7 +124,8 @@ def _conditional(build: Callable[[], Body], params: Iterable[str] = ()) -> Respo
     try:
         check_params(params)
         etag = answer_etag()
-        if request.if_none_match.contains_weak(etag):
+        # The tag flask-compress gives a gzip answer is the plain one plus ":gzip"; either one names this answer.
+        if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(f"{etag}:gzip"):
             response = Response(status=304)
         else:
             key = f"{current_app.config['CACHE_KEY_PREFIX']}api:{CODE_STAMP}:{etag}"
@@ -131,6 +134,15 @@ def _conditional(build: Callable[[], Body], params: Iterable[str] = ()) -> Respo
                 body = build()
                 cache.set(key, body)
             response = Response(body.data, mimetype=body.mimetype)
+            if _gzip_wanted(body):
+                # Compressed once and kept with the body: flask-compress would gzip ~0.5 MB on every request.
+                if body.gzipped is None:
+                    body.gzipped = gzip.compress(body.data, current_app.config.get("COMPRESS_LEVEL", 6))
+                    cache.set(key, body)
+                response.set_data(body.gzipped)
+                response.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded answer alone
+                response.vary.add("Accept-Encoding")
+                etag = f"{etag}:gzip"
             if body.filename:
                 kind = "attachment" if body.attachment else "inline"
                 response.headers["Content-Disposition"] = f'{kind}; filename="{body.filename}"'
@@ -139,6 +151,14 @@ def _conditional(build: Callable[[], Body], params: Iterable[str] = ()) -> Respo
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def _gzip_wanted(body: Body) -> bool:
+    """Whether to send `body` gzip-compressed: the client accepts gzip, and flask-compress would compress it (its
+    types and minimum size)."""
+    config = current_app.config
+    return (request.accept_encodings["gzip"] > 0 and len(body.data) >= config.get("COMPRESS_MIN_SIZE", 500)
+            and body.mimetype in config.get("COMPRESS_MIMETYPES", ()))
 
 
 @bp.after_app_request

@@ -89,6 +89,33 @@ def test_every_route_answers_with_etag_caching_cors_and_304(client):
         assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200, path
 
 
+def test_a_gzip_answer_is_compressed_once_kept_with_the_body_and_revalidates(client, monkeypatch):
+    """A client accepting gzip gets the same bytes compressed (flask-compress's ETag form, "<tag>:gzip"); the
+    compression is done for the first such request only and kept with the cached body; either tag gets a 304."""
+    import gzip
+
+    import api.opendata
+
+    calls = []
+    real_compress = gzip.compress
+    monkeypatch.setattr(api.opendata.gzip, "compress", lambda data, level=9: calls.append(len(data)) or
+                        real_compress(data, level))
+    plain = client.get("/api/v1/measures")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    first = client.get("/api/v1/measures", headers={"Accept-Encoding": "gzip"})
+    second = client.get("/api/v1/measures", headers={"Accept-Encoding": "gzip, deflate, br"})
+    for answer in (first, second):
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in answer.headers["Vary"]
+        assert gzip.decompress(answer.get_data()) == plain.get_data()
+        assert answer.headers["ETag"] == plain.headers["ETag"][:-1] + ':gzip"'
+    assert calls == [len(plain.get_data())], "compressed once, then served from the kept body"
+    for tag in (first.headers["ETag"], plain.headers["ETag"]):
+        assert client.get("/api/v1/measures", headers={"If-None-Match": tag, "Accept-Encoding": "gzip"}
+                          ).status_code == 304
+    assert calls == [len(plain.get_data())], "a 304 compresses nothing"
+
+
 def test_etags_differ_by_path_and_query_and_change_after_a_write(client, db_url):
     first = client.get(f"/api/v1/measures/{MEASURE}/values").headers["ETag"]
     assert client.get(f"/api/v1/measures/{MEASURE}/values?from=2025-01").headers["ETag"] != first
