@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
+from layouts.html_block import HtmlBlock
 from models.progress import FRESHNESS_LABELS, STATUS_LABELS, format_value
 from models.queries import STATUS_ORDER, GoalStatus, MeasureStatus, Overview
 
@@ -64,7 +65,7 @@ def sparkline_html(measure: MeasureStatus) -> str:
     from layouts.figures import sparkline_data_uri, sparkline_label
 
     return (f'<img src="{escape(sparkline_data_uri(measure), quote=True)}" alt="{html_text(sparkline_label(measure))}" '
-            'class="sparkline mb-2" height="44" />')  # JSX (see `html_block`): an element without children closes
+            'class="sparkline mb-2" height="44">')
 
 
 def badge_html(status: str) -> str:
@@ -106,8 +107,8 @@ def measure_card_html(measure: MeasureStatus, *, internal: bool = False) -> str:
     if internal and measure.latest_state == "submitted":
         badges += '<span class="badge text-bg-light border ms-2">Awaiting approval</span>'
     sparkline = "" if internal else sparkline_html(measure)
-    # dccLink: Dash's own link, so the measure's page opens without reloading this one.
-    title = name if internal else f'<dccLink href="/measures/{text(measure.slug)}">{name}</dccLink>'
+    # data-page-link: the measure's page opens in place, without reloading the app (see `HtmlBlock`).
+    title = name if internal else f'<a href="/measures/{text(measure.slug)}" data-page-link>{name}</a>'
     label = 'class="col-5 col-sm-4 fw-normal text-body-secondary"'
     figure = 'class="col-7 col-sm-8 mb-1"'
     forecast = (f'<p class="small text-body-secondary mt-2 mb-1">{text(measure.forecast)}</p>'
@@ -188,9 +189,8 @@ GOAL_TABLE_HEADING = "goal-table-heading"
 
 
 def html_text(value: str) -> str:
-    """Text as HTML text: escaped, on one line (a blank line would end the HTML block in Markdown), and its braces
-    as character references (Dash's Markdown reads HTML as JSX, where a brace starts an expression)."""
-    return escape(" ".join(str(value).split()), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    """Text as HTML text (and as an attribute's value): escaped, its white space runs as single spaces."""
+    return escape(" ".join(str(value).split()), quote=True)
 
 
 Cell = str | tuple[str, str]  # a cell's HTML, or (its class, its HTML)
@@ -217,25 +217,24 @@ def table_html(caption: str, heads: Sequence[str], rows: Iterable[Sequence[Cell]
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def html_block(markup: str, *, class_name: str = "") -> dcc.Markdown:
-    """HTML (a table from `table_html`, a grid of cards) as one Markdown component rather than a component per
-    element: the browser's time to draw a page grows with the square of its Dash components (each new one notifies
-    every other), and a measure's history, a state-wide program's goals or a page of cards are hundreds of them.
+def html_block(markup: str, *, class_name: str = "") -> HtmlBlock:
+    """HTML (a table from `table_html`, a grid of cards) as one component rather than a component per element: the
+    browser's time to draw a page grows with the square of its Dash components (each new one notifies every other),
+    and a measure's history, a state-wide program's goals or a page of cards are hundreds of them.
 
-    Dash's Markdown draws such HTML as JSX: every text must go through `html_text`, an element without children
-    must close itself (`<img ... />`), and `<dccLink href=...>` is Dash's own link."""
-    return dcc.Markdown(markup, dangerously_allow_html=True, className=class_name)
+    Every text must go through `html_text`; `<a href=... data-page-link>` opens an app page in place."""
+    return HtmlBlock(markup, className=class_name)
 
 
 def goal_table_html(goals: list[GoalStatus]) -> str:
     """The goal table's HTML: a caption, column headers, and a row per goal headed by its title, which links to the
-    goal's page (`dccLink`: Dash's own link, so the page opens without reloading). Every catalog text is escaped."""
+    goal's page (opening in place: `data-page-link`). Every catalog text is escaped."""
     count = len(goals)
     return table_html(
         f"{count} more goal{'s' if count != 1 else ''}: the status of each (the weakest of its measures with data) "
         "and its measures by status. A goal's page shows every measure.",
         ("Goal", "Goal status", "Measures by status"),
-        ([f'<dccLink href="/goals/{html_text(goal.slug)}">{html_text(goal.title)}</dccLink>',
+        ([f'<a href="/goals/{html_text(goal.slug)}" data-page-link>{html_text(goal.title)}</a>',
           (f"goal-status-cell status-{goal.status}", html_text(STATUS_LABELS[goal.status])),
           html_text(status_counts_text(goal))] for goal in goals),
         class_name="table table-sm goal-table caption-top mb-0",

@@ -108,7 +108,7 @@ def test_a_resident_reports_without_an_account_and_an_admin_resolves_with_a_publ
     tree = listed.get_json()["response"]["admin-reports"]["children"]
     # The resident's words come back as one plain string child (React renders it as text), never as components.
     assert HOSTILE in strings(tree)
-    assert not {"Img", "Script", "Markdown"} & types(tree)
+    assert not {"Img", "Script", "Markdown", "HtmlBlock"} & types(tree)
 
     engine = make_engine(db_url)
     with make_session_factory(engine)() as session:

@@ -105,8 +105,8 @@ def test_the_public_page_callback_keeps_the_approved_figure_while_a_correction_w
 
 
 def find_by_id(node, component_id: str):
-    """The component with this id in a rendered tree, or None; for an element inside the HTML of a Markdown
-    component (cards and long tables are drawn so), the text it shows."""
+    """The component with this id in a rendered tree, or None; for an element inside the HTML of an HtmlBlock
+    (cards and long tables are drawn so), the text it shows."""
     if isinstance(node, list):
         for child in node:
             found = find_by_id(child, component_id)
@@ -115,7 +115,7 @@ def find_by_id(node, component_id: str):
     elif isinstance(node, dict) and "props" in node:
         if node["props"].get("id") == component_id:
             return node
-        return find_by_id(node["props"].get("children"), component_id)
+        return find_by_id([node["props"].get("children"), node["props"].get("html")], component_id)
     elif isinstance(node, str) and f'id="{component_id}"' in node:
         return html_element_text(node, component_id)
     return None

@@ -1,7 +1,9 @@
 """The dashboard, entry and approvals callbacks, posted to /_dash-update-component exactly as the browser posts them."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -65,8 +67,11 @@ def text_of(node: Any) -> str:
         return str(node)
     if isinstance(node, list):
         return " ".join(text_of(n) for n in node)
-    if isinstance(node, dict):
-        return text_of(node.get("props", {}).get("children")) if "props" in node else ""
+    if isinstance(node, dict) and "props" in node:
+        props = node["props"]
+        if node.get("type") == "HtmlBlock":  # cards and long tables: the text of their HTML
+            return html.unescape(re.sub(r"<[^>]+>", " ", props.get("html", "")))
+        return text_of(props.get("children"))
     return ""
 
 

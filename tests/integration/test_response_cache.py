@@ -119,10 +119,10 @@ def _components(node) -> list[dict]:
 
 
 def _table_html(section: dict) -> str:
-    """The goal table's HTML: one Markdown component inside the brief section."""
-    found = [c for c in _components(section) if c["type"] == "Markdown"]
-    assert len(found) == 1, "the goals in brief are one Markdown component"
-    return found[0]["props"]["children"]
+    """The goal table's HTML: one HtmlBlock inside the brief section."""
+    found = [c for c in _components(section) if c["type"] == "HtmlBlock"]
+    assert len(found) == 1, "the goals in brief are one HtmlBlock"
+    return found[0]["props"]["html"]
 
 
 def test_goals_beyond_the_card_budget_are_listed_in_one_table_linking_to_their_pages(dash_app, client, monkeypatch):
@@ -147,7 +147,7 @@ def test_goals_beyond_the_card_budget_are_listed_in_one_table_linking_to_their_p
     rows = table.split("<tbody>")[1].split("</tr>")[:-1]
     assert len(rows) == len(goals) - 1
     for row, goal in zip(rows, goals[1:]):
-        assert f'<th scope="row"><dccLink href="/goals/{goal.slug}">{escape(goal.title)}</dccLink>' in row
+        assert f'<th scope="row"><a href="/goals/{goal.slug}" data-page-link>{escape(goal.title)}</a>' in row
         assert f">{STATUS_LABELS[goal.status]}</td>" in row
         assert f"{len(goal.measures)} measure" in row
 

@@ -62,31 +62,30 @@ def test_a_card_sparkline_is_an_image_named_by_its_trend_in_words():
     card = measure_card_html(measure)
     assert card.count("<img ") == 1 and '<img src="data:image/svg+xml,' in card
     assert 'alt="Trend: from 50 in September 2026 to 60 in October 2026."' in card
-    assert 'class="sparkline mb-2" height="44" />' in card  # self-closing: Dash's Markdown reads the HTML as JSX
+    assert 'class="sparkline mb-2" height="44">' in card
     assert "<img " not in measure_card_html(measure, internal=True)
 
 
-def test_a_card_is_one_html_block_with_every_text_escaped_and_braces_as_references():
-    """A card's texts (catalog and computed) are escaped; braces, which would start a JSX expression in Dash's
-    Markdown and blank the whole grid of cards, are character references; the name links to the measure's page."""
-    from dash import dcc
-
+def test_a_card_is_one_html_block_with_every_text_escaped_and_its_name_linking_in_place():
+    """A card's texts (catalog and computed) are escaped and shown as typed (braces too); the name links to the
+    measure's page, opening in place (`data-page-link`); a goal's cards are one HtmlBlock."""
     from layouts._components import goal_section, measure_card_html
+    from layouts.html_block import HtmlBlock
     from models.queries import GoalStatus
 
     measure = _measure(slug="m-1", name="Homes {repaired} <b>", definition="Counts {x} & <script>alert(1)</script>",
                        forecast="{soon}")
     card = measure_card_html(measure)
-    assert "{" not in card and "}" not in card and "<script" not in card and "<b>" not in card
-    assert '<dccLink href="/measures/m-1">Homes &#123;repaired&#125; &lt;b&gt;</dccLink>' in card
-    assert "Counts &#123;x&#125; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in card
-    assert 'id="measure-m-1"' in card and 'role="progressbar"' in card and "\n" not in card
-    assert "<dccLink" not in measure_card_html(measure, internal=True)
+    assert "<script" not in card and "<b>" not in card
+    assert '<a href="/measures/m-1" data-page-link>Homes {repaired} &lt;b&gt;</a>' in card
+    assert "Counts {x} &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in card and "{soon}" in card
+    assert 'id="measure-m-1"' in card and 'role="progressbar"' in card
+    assert "<a " not in measure_card_html(measure, internal=True)
     goal = GoalStatus(goal_id=1, slug="g", title="G", summary="s", department_name="DPW", published=True,
                       status="at_risk", status_counts={"at_risk": 2}, measures=(measure, _measure(slug="m-2")))
-    grids = [c for c in _walk(goal_section(goal)) if isinstance(c, dcc.Markdown)]
-    assert len(grids) == 1 and grids[0].className == "measure-grid mb-3" and grids[0].dangerously_allow_html
-    assert grids[0].children.count("<article ") == 2
+    grids = [c for c in _walk(goal_section(goal)) if isinstance(c, HtmlBlock)]
+    assert len(grids) == 1 and grids[0].className == "measure-grid mb-3"
+    assert grids[0].html.count("<article ") == 2
 
 
 def test_goal_table_lists_each_goal_with_status_words_counts_and_an_escaped_link():
@@ -99,9 +98,9 @@ def test_goal_table_lists_each_goal_with_status_words_counts_and_an_escaped_link
                       measures=(_measure(), _measure(slug="b"), _measure(slug="c")))
     table = goal_table_html([goal])
     assert table.count("<caption>") == 1 and table.count('scope="col"') == 3
-    assert ('<th scope="row"><dccLink href="/goals/drain">Drains &lt;b&gt;&amp;&lt;/b&gt; &quot;pumps&quot;'
-            '</dccLink></th>') in table
+    assert ('<th scope="row"><a href="/goals/drain" data-page-link>Drains &lt;b&gt;&amp;&lt;/b&gt; &quot;pumps&quot;'
+            '</a></th>') in table
     assert ">At risk</td>" in table and "<td>3 measures: 2 on track, 1 at risk</td>" in table
     assert "<b>" not in table and "\n" not in table
-    markdown = [c for c in _walk(goal_table([goal])) if type(c).__name__ == "Markdown"]
-    assert len(markdown) == 1 and markdown[0].dangerously_allow_html is True
+    blocks = [c for c in _walk(goal_table([goal])) if type(c).__name__ == "HtmlBlock"]
+    assert len(blocks) == 1 and blocks[0].html == table

@@ -5,6 +5,7 @@ import dataclasses
 from datetime import date
 
 from layouts._detail import corrections_block, events_list, status_rule, values_table
+from layouts.html_block import HtmlBlock
 from models.queries import AnnotationNote, Correction
 from tests.unit.test_figures import make_detail, monthly
 
@@ -22,10 +23,10 @@ def text_of(component) -> str:
 
 def rows_of(table_div) -> list[list[str]]:
     """The body rows' cell texts of a table: Dash components (Div > Table > [Caption, Thead, Tbody]) or one HTML
-    component (Div > Markdown holding the table)."""
+    component (Div > HtmlBlock holding the table)."""
     from html.parser import HTMLParser
 
-    if not isinstance(table_div.children.children, str):
+    if not isinstance(table_div.children, HtmlBlock):
         body = table_div.children.children[2]
         return [[text_of(cell) for cell in row.children] for row in body.children]
 
@@ -52,7 +53,7 @@ def rows_of(table_div) -> list[list[str]]:
                 self.rows[-1][-1] += data
 
     parser = Rows()
-    parser.feed(table_div.children.children)
+    parser.feed(table_div.children.html)
     return parser.rows
 
 
@@ -99,8 +100,6 @@ def test_revision_table_is_one_component_with_every_change_and_staff_text_escape
     or a name typed by staff is shown as text, never as markup."""
     from datetime import datetime
 
-    from dash import dcc
-
     from layouts._stat import revision_table
     from models.stat import RevisionEntry
 
@@ -111,11 +110,10 @@ def test_revision_table_is_one_component_with_every_change_and_staff_text_escape
         RevisionEntry(date(2024, 3, 1), "enter", None, 10.0, None, "submitted", None, "Ann", datetime(2024, 4, 1, 8)),
     ]
     table = revision_table(entries, "homes", 0)
-    assert isinstance(table.children, dcc.Markdown)
-    markup = table.children.children
+    assert isinstance(table.children, HtmlBlock)
+    markup = table.children.html
     assert "<img" not in markup and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in markup
     assert "A &amp; B &lt;staff&gt;" in markup
-    assert "\n" not in markup  # a blank line would end the HTML block and let Markdown parse staff text
     rows = rows_of(table)
     assert [row[1] for row in rows] == ["A & B <staff>", "Ann"]
     assert rows[0][2] == rows[1][2] == "March 2024"
