@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import dash_ag_grid
+from dash import _dash_renderer as dash_renderer_module
+from dash.fingerprint import build_fingerprint
 from flask import Flask
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -162,6 +165,36 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+GRID_SCRIPT_META = "recoverystat-grid-script"
+
+
+def drop_legacy_polyfill() -> None:
+    """Keep @babel/polyfill out of every page's head. Dash sends it (core-js 2, 99 kB) for browsers older than
+    React 18 runs in; in a browser React 18 runs in it only costs time, about a tenth of a second of the public
+    page's first view. The one part of it Dash's bundles still call, `regeneratorRuntime` (when they load a
+    component's code on demand), comes from assets/00-regenerator-runtime-0.14.1.js."""
+    for dependency in dash_renderer_module._js_dist_dependencies:
+        for field in ("relative_package_path", "external_url"):
+            for mode, paths in dependency.get(field, {}).items():
+                dependency[field][mode] = [path for path in paths if "polyfill" not in path]
+
+
+def grid_script_on_demand(app: dash.Dash) -> str:
+    """Keep dash-ag-grid's bundle out of every page's head (Dash's "lazy" resource: served, never put in a page) and
+    return its address, which assets/grid-loader.js fetches the first time a page draws a grid.
+
+    The bundle is 1.3 MB (360 kB compressed) that every page would otherwise fetch and run, the public page first
+    of all; one staff page, the monthly entry grid, uses it."""
+    bundle = dash_ag_grid._js_dist[0]
+    if bundle["relative_package_path"] != "dash_ag_grid.min.js":
+        raise RuntimeError("dash-ag-grid's bundle has moved: update grid_script_on_demand and assets/grid-loader.js")
+    bundle["async"] = "lazy"
+    path = Path(dash_ag_grid.__file__).with_name(bundle["relative_package_path"])
+    fingerprint = build_fingerprint(bundle["relative_package_path"], dash_ag_grid.__version__,
+                                    int(path.stat().st_mtime))  # the address Dash would give it in a page's head
+    return f"{app.config.requests_pathname_prefix}_dash-component-suites/dash_ag_grid/{fingerprint}"
+
+
 def serve_shell():
     """The page frame for the person asking: navigation shows only what their role may use."""
     if current_user and current_user.is_authenticated:
@@ -185,6 +218,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     login_manager.init_app(server)
     login_manager.login_view = None  # pages are guarded by callbacks.guard; no implicit redirects here
 
+    drop_legacy_polyfill()
     app = dash.Dash(
         __name__,
         server=server,
@@ -206,6 +240,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING
+    app.config.meta_tags.append({"name": GRID_SCRIPT_META, "content": grid_script_on_demand(app)})
     app.layout = serve_shell
     callbacks.register_all(app)
     api.register(server)

@@ -85,8 +85,8 @@ def test_home_shows_a_sparkline_per_published_measure_and_links_to_every_measure
 
 
 def test_home_loads_no_plotly_and_chart_pages_only_the_vendored_basic_bundle(page):
-    """The public page draws no plotly chart and loads no plotly.js; a measure page loads the vendored partial bundle
-    when it draws its chart, never Dash's full bundle."""
+    """The public page draws no plotly chart and loads no plotly.js (nor the grid's code, nor Dash's Markdown code); a
+    measure page loads the vendored partial bundle when it draws its chart, never Dash's full bundle."""
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     page.goto("/")
@@ -94,6 +94,7 @@ def test_home_loads_no_plotly_and_chart_pages_only_the_vendored_basic_bundle(pag
     page.wait_for_load_state("networkidle")
     bundle = re.compile(r"plotly[^/]*\.min\.js")  # any plotly.js bundle: Dash's full one or the vendored one
     assert not [u for u in urls if bundle.search(u)], urls
+    assert not [u for u in urls if "dash_ag_grid" in u or "async-markdown" in u or "async-highlight" in u], urls
     page.goto(f"/measures/{SCREENSHOT_MEASURE}")
     expect(page.locator(".progress-chart .js-plotly-plot")).to_have_count(1)
     plotly = [u for u in urls if bundle.search(u)]
@@ -204,6 +205,21 @@ def test_public_pages_have_no_axe_violations(page, axe, path, request):
     else:
         expect(page.get_by_role("heading", level=1)).to_have_text("How the figures are worked out")
     axe(page)  # every element, at 1280 px and at 375 px
+
+
+def test_a_card_title_opens_its_measure_page_in_place_and_back_returns_to_the_cards(page):
+    """A card's name (inside the grid's HTML) opens the measure's page without reloading the app, as Dash's own
+    links do; the browser's Back button shows the cards again."""
+    measure = PUBLIC_MEASURES[0]
+    page.goto("/")
+    page.evaluate("window.__sameDocument = true")  # gone if the click reloaded the page
+    page.locator(f"#measure-{measure['slug']}").get_by_role("link", name=measure["name"], exact=True).click()
+    expect(page).to_have_url(re.compile(f"/measures/{measure['slug']}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(measure["name"])
+    assert page.evaluate("window.__sameDocument === true"), "the card's link reloaded the app"
+    page.go_back()
+    expect(page.locator(f"#measure-{measure['slug']}")).to_be_visible()
+    assert page.evaluate("window.__sameDocument === true")
 
 
 def test_links_navigate_within_the_app_from_home_to_goal_to_measure(page):

@@ -107,3 +107,21 @@ def test_guard_matches_pages_with_path_templates(dash_app):
     assert match_page("/goals/bring-families-home")[0]["path_template"] == "/goals/<slug>"
     assert match_page("/about")[0]["path"] == "/about" and match_page("/no/such/page") is None
     assert page_audience("/measures/anything") == "pub" and page_audience("/dashboard") == "exec"
+
+
+def test_every_page_head_leaves_out_the_grid_bundle_and_the_legacy_polyfill_but_names_what_replaces_them(client):
+    """The page frame (the same for every page) carries no dash-ag-grid bundle and no @babel/polyfill; it names the
+    grid bundle's fingerprinted address for assets/grid-loader.js (which the server answers) and carries the
+    regenerator runtime that Dash's bundles call when they load a component's code."""
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert not [src for src in scripts if "dash_ag_grid" in src or "polyfill" in src], scripts
+    assert any("/assets/00-regenerator-runtime-0.14.1.js" in src for src in scripts)
+    assert any("/assets/grid-loader.js" in src for src in scripts)
+    assert any("/assets/html-block.js" in src for src in scripts)
+    named = re.search(r'<meta name="recoverystat-grid-script" content="([^"]+)">', page)
+    assert named and re.fullmatch(r"/_dash-component-suites/dash_ag_grid/dash_ag_grid\.v[\w]+\.min\.js", named[1])
+    bundle = client.get(named[1])
+    assert bundle.status_code == 200 and len(bundle.data) > 1_000_000
+    assert "max-age" in bundle.headers["Cache-Control"]  # fingerprinted: cached for good
+    assert client.get("/_dash-component-suites/dash_ag_grid/async-community.js").status_code == 200
