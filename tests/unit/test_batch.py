@@ -213,3 +213,50 @@ def test_a_figure_far_beyond_the_recent_changes_needs_a_note(session):
     session.rollback()
     near = save_figures(session, editor, period=THIS_MONTH, rows=[FigureRow(measure.id, str(int(october)))])
     assert near.saved, near.rows[0].message
+
+
+def test_postgres_copy_stores_exactly_what_row_inserts_store(session, backend, monkeypatch):
+    """On PostgreSQL a batch's rows go in by COPY: the figures, revisions and audit events (JSON included) are the very
+    rows the INSERT path stores, and the measures' stamps move the same way (their triggers fire for COPY too)."""
+    from sqlalchemy import text
+
+    from models import batch
+
+    if backend != "postgres":
+        pytest.skip("COPY is PostgreSQL's; SQLite always inserts rows")
+    measures = plain_measures(session, "ocd")[:2]
+    editor = actor(session, "editor")
+    ids_of_measures = [m.id for m in measures]
+
+    def stored_by(copies: bool) -> tuple:
+        monkeypatch.setattr(batch, "_copies", lambda _session: copies)
+        stamps = dict(session.execute(text("SELECT measure_id, stamp FROM measure_stamp WHERE measure_id = ANY(:ids)"),
+                                      {"ids": ids_of_measures}).all())
+        result = save_figures(session, editor, period=THIS_MONTH,
+                              rows=[FigureRow(m.id, typed(m), note=NOTE) for m in measures])
+        session.flush()
+        assert result.saved and [r.outcome for r in result.rows] == ["stored"] * 2
+        ids = [r.measurement_id for r in result.rows]
+        assert len(set(ids)) == 2 and all(ids)
+        figures = session.execute(text(
+            "SELECT measure_id, period, value, approved_value, note, state, source_ref, version, entered_by_id, "
+            "entered_at IS NOT NULL, reviewed_by_id, reviewed_at, review_note FROM measurement "
+            "WHERE id = ANY(:ids) ORDER BY measure_id"), {"ids": ids}).all()
+        revisions = session.execute(text(
+            "SELECT m.measure_id, r.action, r.old_value, r.new_value, r.old_state, r.new_state, r.reason, r.user_id "
+            "FROM revision r JOIN measurement m ON m.id = r.measurement_id WHERE r.measurement_id = ANY(:ids) "
+            "ORDER BY m.measure_id"), {"ids": ids}).all()
+        audits = session.execute(text(
+            "SELECT actor, user_id, action, entity_type, before::text, after::text, before IS NULL FROM audit_event "
+            "WHERE entity_type = 'measurement' AND entity_id = ANY(:ids) ORDER BY entity_id::int"),
+            {"ids": [str(i) for i in ids]}).all()
+        moved = dict(session.execute(text("SELECT measure_id, stamp FROM measure_stamp WHERE measure_id = ANY(:ids)"),
+                                     {"ids": ids_of_measures}).all())
+        session.rollback()
+        return figures, revisions, audits, {m: moved[m] - stamps.get(m, 0) for m in ids_of_measures}
+
+    copied, inserted = stored_by(True), stored_by(False)
+    assert copied == inserted
+    figures, revisions, audits, stamp_moves = copied
+    assert [row.state for row in figures] == ["submitted"] * 2 and len(revisions) == len(audits) == 2
+    assert all(move >= 1 for move in stamp_moves.values()), stamp_moves
