@@ -111,7 +111,7 @@ def month_grid(months: list[dict[str, str]], default_month: str) -> html.Section
             labelled("Grid month", dbc.Select(id=ids.ENTRY_GRID_MONTH, options=months, value=default_month),
                      ids.ENTRY_GRID_MONTH),
             dag.AgGrid(id=ids.ENTRY_GRID, columnDefs=GRID_COLUMNS, rowData=[],
-                       getRowId="params.data.measure_id", defaultColDef={"resizable": True},
+                       getRowId="'m' + params.data.measure_id", defaultColDef={"resizable": True},
                        dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
                                         "domLayout": "autoHeight"},
                        style={"width": "100%"}, className="ag-theme-alpine mb-2"),

@@ -21,6 +21,8 @@ def loads_the_picked_month(response) -> bool:
 
 
 def test_typed_values_are_understood_and_a_bad_one_blocks_the_save(page, axe):
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     sign_in_and_open(page, "editor", "Enter figures", "Enter monthly figures")
     # Type only once the picked month's rows have arrived: rows still loading would replace what was typed.
     with page.expect_response(loads_the_picked_month, timeout=30_000):
@@ -39,4 +41,5 @@ def test_typed_values_are_understood_and_a_bad_one_blocks_the_save(page, axe):
     page.get_by_role("button", name="Save the month").click()
     expect(page.locator("#entry-grid-feedback")).to_contain_text("Nothing was saved")
     expect(value_cell(page, 1)).to_have_text("lots")
+    assert not [text for text in warnings if "AG Grid" in text], warnings  # e.g. a row id that is not a string
     axe(page)
