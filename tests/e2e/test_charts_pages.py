@@ -26,8 +26,9 @@ from tests.e2e.test_public_page import HIDDEN_MEASURES, PUBLIC_MEASURES, PUBLISH
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "measure-page.png"
 SCREENSHOT_MEASURE = "blight-open-flood-cases"
-# The public home page's first load, charts included, on the wire (issue: at most 1.2 MB).
-HOME_BYTES_BUDGET = 1_200_000
+# The public home page's first load, charts included, on the wire (the issue asks at most 1.2 MB; it is about 0.4 MB
+# since the grid's bundle and the polyfill left the page head, and a budget of half the goal keeps them out).
+HOME_BYTES_BUDGET = 600_000
 
 
 def read_path(live_server, kind: str, slug: str):
