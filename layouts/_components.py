@@ -91,7 +91,7 @@ def measure_card_html(measure: MeasureStatus, *, internal: bool = False) -> str:
     """One measure's card as HTML: name (linking to its page on the public side), status with reason, the recent
     trend, latest value, target, progress, forecast, and how it is counted and where it comes from.
 
-    HTML rather than ~24 Dash components: see `html_block`. Every text is escaped with `html_text`.
+    HTML rather than ~24 Dash components: see `HtmlBlock`. Every text is escaped with `html_text`.
     """
     text = html_text
     name = text(measure.name)
@@ -170,9 +170,9 @@ def goal_section(goal: GoalStatus, *, internal: bool = False) -> html.Section:
             goal_status_line(goal),
             html.P(goal.summary, className="lead fs-6"),
             html.P(f"Lead: {goal.department_name}", className="small text-body-secondary"),
-            # A CSS grid (1, 2 or 3 columns by width) of cards, all of them one component (see `html_block`).
-            html_block("".join(measure_card_html(m, internal=internal) for m in goal.measures),
-                       class_name="measure-grid mb-3"),
+            # A CSS grid (1, 2 or 3 columns by width) of cards, all of them one component (see `HtmlBlock`).
+            HtmlBlock("".join(measure_card_html(m, internal=internal) for m in goal.measures),
+                      className="measure-grid mb-3"),
         ],
         **{"aria-labelledby": heading_id},
     )
@@ -208,22 +208,13 @@ def table_html(caption: str, heads: Sequence[str], rows: Iterable[Sequence[Cell]
     """A data table's HTML: its caption, column headers, and one row per item, the first cell heading the row
     (unless `row_headers` is False).
 
-    Cells are HTML already (escape text with `html_text`); see `html_block` for why a table is HTML at all."""
+    Cells are HTML already (escape text with `html_text`); see `HtmlBlock` for why a table is HTML at all."""
     head = "".join(f'<th scope="col">{html_text(name)}</th>' for name in heads)
     first_cell = (lambda cell: _cell("th", cell, "row")) if row_headers else (lambda cell: _cell("td", cell))
     body = "".join(f'<tr>{first_cell(first)}{"".join(_cell("td", cell) for cell in rest)}</tr>'
                    for first, *rest in rows)
     return (f'<table class="{class_name}"><caption>{html_text(caption)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-
-
-def html_block(markup: str, *, class_name: str = "") -> HtmlBlock:
-    """HTML (a table from `table_html`, a grid of cards) as one component rather than a component per element: the
-    browser's time to draw a page grows with the square of its Dash components (each new one notifies every other),
-    and a measure's history, a state-wide program's goals or a page of cards are hundreds of them.
-
-    Every text must go through `html_text`; `<a href=... data-page-link>` opens an app page in place."""
-    return HtmlBlock(markup, className=class_name)
 
 
 def goal_table_html(goals: list[GoalStatus]) -> str:
@@ -245,13 +236,13 @@ def goal_table(goals: list[GoalStatus]) -> html.Section:
     """Goals in brief, as one table: each goal's title (linking to its page, which has every measure's card), its
     status in words and its measures counted by status.
 
-    The table is one component (`html_block`): a state-wide program has a hundred goals.
+    The table is one component (`HtmlBlock`): a state-wide program has a hundred goals.
     """
     return html.Section(
         [
             html.H2("More goals", id=GOAL_TABLE_HEADING, className="h4 mt-4"),
             html.Div(
-                html_block(goal_table_html(goals), class_name="goal-table-wrap"),
+                HtmlBlock(goal_table_html(goals), className="goal-table-wrap"),
                 className="table-responsive",  # scrolls sideways on a phone; its links take keyboard focus
             ),
         ],

@@ -6,13 +6,13 @@ from dash import dcc, html
 from layouts._components import (
     freshness_badge,
     goal_status_line,
-    html_block,
     html_text,
     status_badge,
     status_summary,
     table_html,
 )
 from layouts.figures import progress_chart
+from layouts.html_block import HtmlBlock
 from models.progress import expected_value, format_month, format_value
 from models.queries import GoalDetail, MeasureDetail
 
@@ -110,7 +110,7 @@ def values_table(detail: MeasureDetail, *, staff: bool = False, last: int | None
         *(["Approved" if point.state == "approved" else "Awaiting approval"] if staff else []),
     )] for point in reversed(points)]
     return html.Div(
-        html_block(table_html(
+        HtmlBlock(table_html(
             f"{detail.status.name}: {'the last ' + str(len(points)) if last else 'every'} month's figure and the "
             "plan's value, newest first.",
             ["Month", "Figure", "Plan for the month", *(["State"] if staff else [])], rows,

@@ -10,7 +10,6 @@ from dash import dcc, html
 from layouts import ids
 from layouts._components import (
     freshness_badge,
-    html_block,
     html_text,
     month_label,
     reason_beside_name,
@@ -20,6 +19,7 @@ from layouts._components import (
 )
 from layouts._detail import chart_figure, corrections_block, facts, values_table
 from layouts._worklists import alert, scroll_region, when
+from layouts.html_block import HtmlBlock
 from models.progress import FRESHNESS_LABELS, STATUS_LABELS, format_value
 from models.queries import MeasureDetail, MeasureStatus
 from models.stat import FollowUpItem, MissingDepartment, MonthChanges, RevisionEntry, StatusMove
@@ -188,7 +188,7 @@ def revision_table(entries: Sequence[RevisionEntry], unit: str, decimals: int) -
         f"{_value(e.old_value, unit, decimals)} → {_value(e.new_value, unit, decimals)}",
         f"{e.old_state or '–'} → {e.new_state}", e.reason or "",
     )] for e in entries]
-    return html.Div(html_block(table_html(
+    return html.Div(HtmlBlock(table_html(
         "Every change to this measure's figures, newest first.",
         ("When", "Who", "Month", "Change", "Old → new", "State", "Reason or note"), rows,
         class_name="table table-sm small revision-history mb-0", row_headers=False,

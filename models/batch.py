@@ -232,12 +232,8 @@ def save_figures(session: Session, actor: Actor, *, period: date | None = None, 
                        "entity_type": "measurement", "entity_id": str(before["id"]),
                        "before": _snapshot(before), "after": _snapshot(after)})
     if revisions:
-        if _copies(session):
-            _copy_rows(session, cast(Table, Revision.__table__), revisions)
-            _copy_rows(session, cast(Table, AuditEvent.__table__), audits)
-        else:
-            session.execute(insert(Revision), revisions)
-            session.execute(insert(AuditEvent), audits)
+        _insert_rows(session, cast(Table, Revision.__table__), revisions)
+        _insert_rows(session, cast(Table, AuditEvent.__table__), audits)
         bump_data_version(session)
     result.rows = [
         replace(outcome, measurement_id=inserted[(outcome.measure_id, outcome.period)])
@@ -262,6 +258,14 @@ def _next_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(session.scalars(
         text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
         {"table": table.name, "count": count}))
+
+
+def _insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` in one statement: `COPY` on PostgreSQL, one executemany elsewhere."""
+    if _copies(session):
+        _copy_rows(session, table, rows)
+    else:
+        session.execute(insert(table), rows)
 
 
 def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -319,7 +319,7 @@ def import_rows_s(admin_url: str, rows: int) -> tuple[float | None, str, dict | 
 
 # Run in the page before its own scripts: the time (ms since navigation started, the page's own clock) of the first
 # animation frame in which a measure card is laid out and visible. Read in the page, not by polling it from here:
-# Playwright sees the card 60-400 ms after the page drew it (its polling round trips compete with the page's scripts).
+# Playwright sees the card 60-500 ms after the page drew it (its polling round trips compete with the page's scripts).
 FIRST_CARD_SCRIPT = """
 (() => {
   const look = () => {
